@@ -1,0 +1,1 @@
+"""Request and response shapes, in plain marshmallow (no Flask, peewee or service imports)."""

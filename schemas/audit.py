@@ -1,0 +1,22 @@
+"""Audit event shapes."""
+
+from marshmallow import Schema, fields, validate
+
+from .common import PageArgsSchema
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.Integer(allow_none=True)
+    changes = fields.Raw(allow_none=True)
+    due_at = fields.AwareDateTime(allow_none=True)
+
+
+class AuditQueryArgsSchema(PageArgsSchema):
+    entity = fields.String(validate=validate.Length(max=32))
+    entity_id = fields.Integer()
+    action = fields.String(validate=validate.Length(max=64))

@@ -1,0 +1,39 @@
+"""Shapes shared by every resource: problems, pagination."""
+
+from marshmallow import Schema, fields, validate
+
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 200
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
+    )
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The list envelope {"items", "total", "page", "page_size"} around `item_schema`."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "page_size": fields.Integer(),
+        },
+        name=name,
+    )
+
+
+def query_text(**kwargs) -> fields.String:
+    """A free-text search parameter, bounded so no query is unreasonably long."""
+    return fields.String(validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), **kwargs)

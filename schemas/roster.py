@@ -1,0 +1,28 @@
+"""Roster entry shapes."""
+
+from marshmallow import Schema, fields
+
+from .common import PageArgsSchema, query_text
+
+
+class RosterEntrySchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    name = fields.String()
+    organization = fields.String(allow_none=True)
+    credential_no = fields.String(
+        allow_none=True, metadata={"description": "Masked to its last 4 characters for the public."}
+    )
+
+
+class RosterQueryArgsSchema(PageArgsSchema):
+    q = query_text()
+
+
+class RosterImportFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class RosterImportResultSchema(Schema):
+    imported = fields.Integer()
+    roster_size = fields.Integer()

@@ -1,0 +1,54 @@
+"""Loads seeds/data/*.json through the same domain functions the API uses; idempotent."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+from service import articles, notices
+from service.config import DEFAULTS
+from service.db import database
+from service.models import Article, Notice
+
+DATA = Path(__file__).parent / "data"
+SEED_ACTOR = "seed"
+
+
+def _read(name: str) -> list[dict]:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def load_seeds(*, default_timezone: str = DEFAULTS["NOTICE_TIMEZONE"],
+               region: str = DEFAULTS["PHONE_REGION"]) -> dict:
+    """Add the seed articles and notices that are not there yet (by title and date)."""
+    added = {"notices": 0, "articles": 0}
+    with database.atomic():
+        article_ids = {}
+        for record in _read("articles.json"):
+            record["published_on"] = date.fromisoformat(record["published_on"])
+            article = Article.get_or_none((Article.title == record["title"])
+                                          & (Article.published_on == record["published_on"]))
+            if article is None:
+                article = articles.create_article(record, SEED_ACTOR)
+                added["articles"] += 1
+            article_ids[article.title] = article.id
+        for record in _read("notices.json"):
+            issued_on = date.fromisoformat(record["issued_on"])
+            if Notice.get_or_none((Notice.title == record["title"])
+                                  & (Notice.issuer == record["issuer"])
+                                  & (Notice.issued_on == issued_on)):
+                continue
+            window = {key: (date.fromisoformat(value) if key in ("start", "end") else value)
+                      for key, value in record["window"].items()}
+            data = {
+                **{key: record[key] for key in ("title", "category", "issuer", "body",
+                                                "contacts", "roster")},
+                "issued_on": issued_on,
+                "window": window,
+                "article_ids": [article_ids[title] for title in record["article_titles"]],
+            }
+            notice = notices.create_notice(data, SEED_ACTOR, default_timezone=default_timezone,
+                                           region=region)
+            if record.get("publish"):
+                notices.publish_notice(notice, SEED_ACTOR)
+            added["notices"] += 1
+    return added

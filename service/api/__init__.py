@@ -1,0 +1,65 @@
+"""The HTTP API: flask-smorest tuned to our contract (problem+json, optional If-Match, body envelopes)."""
+
+from importlib import import_module
+
+import flask_smorest
+from flask import request
+from flask_smorest.etag import _get_etag_ctx
+
+from schemas.common import ProblemSchema
+
+from .. import auth
+from ..errors import from_http_exception
+
+RESOURCE_MODULES = ("health", "notices", "roster", "names", "articles", "audit")
+BEARER = "bearerAuth"
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return from_http_exception(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def _check_precondition(self):
+        """Our contract makes If-Match optional (a stale one is still a 412)."""
+
+    def check_etag(self, etag_data, etag_schema=None):
+        if request.if_match:
+            super().check_etag(etag_data, etag_schema)
+        else:
+            _get_etag_ctx()["etag_checked"] = True
+
+    def staff(self, role: str):
+        """Require a staff role (401/403 otherwise) and document it."""
+
+        def decorator(view):
+            guarded = auth.require(role)(view)
+            return self.doc(
+                security=[{BEARER: []}],
+                description=f"Requires the `{role}` role or higher.",
+                responses={
+                    "401": {"description": "Missing or invalid bearer token"},
+                    "403": {"description": f"Role below {role}"},
+                },
+            )(guarded)
+
+        return decorator
+
+
+def paginate(query, args: dict):
+    """(rows of the requested page, the envelope without items), paginated in SQL."""
+    page, page_size = args["page"], args["page_size"]
+    envelope = {"total": query.count(), "page": page, "page_size": page_size}
+    return list(query.paginate(page, page_size)), envelope
+
+
+def init_app(app) -> Api:
+    api = Api(app)
+    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    for name in RESOURCE_MODULES:
+        module = import_module(f"{__name__}.{name}")
+        api.register_blueprint(module.blp, url_prefix=module.URL_PREFIX)
+    return api

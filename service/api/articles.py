@@ -1,0 +1,77 @@
+"""Articles printed beside notices."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.articles import (
+    ArticleCreateSchema,
+    ArticleFieldsSchema,
+    ArticleQueryArgsSchema,
+    ArticleSchema,
+)
+from schemas.common import page_schema
+
+from .. import articles, auth
+from ..models import Article
+from . import Blueprint, paginate
+
+URL_PREFIX = "/api/v1/articles"
+blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
+ArticlePageSchema = page_schema(ArticleSchema, "ArticlePage")
+
+
+def get_article(article_id: int) -> Article:
+    article = Article.get_or_none(Article.id == article_id)
+    if article is None:
+        abort(404, message=f"No article {article_id}.")
+    return article
+
+
+@blp.route("")
+class Articles(MethodView):
+    @blp.arguments(ArticleQueryArgsSchema, location="query")
+    @blp.response(200, ArticlePageSchema)
+    def get(self, args):
+        """Search and list articles"""
+        query = articles.filtered(Article.select(), **{k: v for k, v in args.items()
+                                                       if k not in ("page", "page_size")})
+        rows, envelope = paginate(
+            query.order_by(Article.published_on.desc(), Article.id.desc()), args)
+        items = articles.present(rows, staff=auth.is_staff(), q=args.get("q"))
+        return {"items": items, **envelope}
+
+    @blp.staff("editor")
+    @blp.arguments(ArticleCreateSchema)
+    @blp.response(201, ArticleSchema)
+    def post(self, data):
+        """Create an article, optionally linked to notices"""
+        return articles.present_one(articles.create_article(data, auth.actor_name()))
+
+
+@blp.route("/<int:article_id>")
+class ArticleById(MethodView):
+    @blp.etag
+    @blp.response(200, ArticleSchema)
+    def get(self, article_id):
+        """Get one article"""
+        return articles.present_one(get_article(article_id), staff=auth.is_staff())
+
+    @blp.staff("editor")
+    @blp.etag
+    @blp.arguments(ArticleFieldsSchema)
+    @blp.response(200, ArticleSchema)
+    @blp.alt_response(412, description="If-Match does not match the current ETag")
+    def patch(self, data, article_id):
+        """Edit an article or its links"""
+        article = get_article(article_id)
+        blp.check_etag(articles.present_one(article), ArticleSchema)
+        return articles.present_one(articles.update_article(article, data, auth.actor_name()))
+
+    @blp.staff("editor")
+    @blp.etag
+    @blp.response(204)
+    def delete(self, article_id):
+        """Delete an article (its links go with it)"""
+        article = get_article(article_id)
+        blp.check_etag(articles.present_one(article), ArticleSchema)
+        articles.delete_article(article, auth.actor_name())

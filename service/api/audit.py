@@ -1,0 +1,29 @@
+"""The audit trail, read-only."""
+
+from flask.views import MethodView
+
+from schemas.audit import AuditEventSchema, AuditQueryArgsSchema
+from schemas.common import page_schema
+
+from ..audit import event_dict
+from ..models import AuditEvent
+from . import Blueprint, paginate
+
+URL_PREFIX = "/api/v1/audit"
+blp = Blueprint("audit", __name__, description="Append-only record of every write")
+AuditPageSchema = page_schema(AuditEventSchema, "AuditPage")
+
+
+@blp.route("")
+class Audit(MethodView):
+    @blp.staff("publisher")
+    @blp.arguments(AuditQueryArgsSchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    def get(self, args):
+        """List audit events, newest first"""
+        query = AuditEvent.select()
+        for field in ("entity", "entity_id", "action"):
+            if field in args:
+                query = query.where(getattr(AuditEvent, field) == args[field])
+        rows, envelope = paginate(query.order_by(AuditEvent.id.desc()), args)
+        return {"items": [event_dict(e) for e in rows], **envelope}

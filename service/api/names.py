@@ -1,0 +1,25 @@
+"""The public name check."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.names import NameCheckSchema, NameQueryArgsSchema
+
+from ..models import utcnow
+from ..namecheck import check_name
+from . import Blueprint
+
+URL_PREFIX = "/api/v1/names"
+blp = Blueprint("names", __name__, description="Check whether a name is on a published roster")
+
+
+@blp.route("")
+class Names(MethodView):
+    @blp.arguments(NameQueryArgsSchema, location="query")
+    @blp.response(200, NameCheckSchema)
+    def get(self, args):
+        """Check a name against every published roster"""
+        try:
+            return check_name(args["q"], utcnow())
+        except ValueError as error:
+            abort(422, errors={"q": [str(error)]})

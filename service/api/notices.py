@@ -1,0 +1,123 @@
+"""Notices: create, read, edit, publish, extend, withdraw."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.common import page_schema
+from schemas.notices import (
+    ExtendSchema,
+    NoticeCreateSchema,
+    NoticeQueryArgsSchema,
+    NoticeSchema,
+    NoticeUpdateSchema,
+    WithdrawSchema,
+)
+
+from .. import auth, notices
+from ..articles import like_pattern
+from ..models import Notice, utcnow
+from . import Blueprint, paginate
+
+URL_PREFIX = "/api/v1/notices"
+blp = Blueprint("notices", __name__, description="Public notices (公示) and their lifecycle")
+NoticePageSchema = page_schema(NoticeSchema, "NoticePage")
+
+
+def settings() -> dict:
+    return {"default_timezone": current_app.config["NOTICE_TIMEZONE"],
+            "region": current_app.config["PHONE_REGION"]}
+
+
+def visible_notice(notice_id: int) -> Notice:
+    """The notice, or 404 when it does not exist or the caller may not see it (drafts)."""
+    notice = Notice.get_or_none(Notice.id == notice_id)
+    if notice is None or not (auth.is_staff() or notices.is_public(notice)):
+        abort(404, message=f"No notice {notice_id}.")
+    return notice
+
+
+@blp.route("")
+class Notices(MethodView):
+    @blp.arguments(NoticeQueryArgsSchema, location="query")
+    @blp.response(200, NoticePageSchema)
+    def get(self, args):
+        """List notices (the public sees published ones only)"""
+        now = utcnow()
+        query = notices.notices_query(staff=auth.is_staff())
+        if "status" in args:
+            query = query.where(notices.status_condition(args["status"], now))
+        if "category" in args:
+            query = query.where(Notice.category == args["category"])
+        if "issuer" in args:
+            query = query.where(Notice.issuer == args["issuer"])
+        if "q" in args:
+            pattern = like_pattern(args["q"])
+            query = query.where(Notice.title ** pattern | Notice.body ** pattern)
+        if "open_on" in args:
+            query = query.where(notices.open_during_day_condition(
+                args["open_on"], current_app.config["NOTICE_TIMEZONE"]))
+        rows, envelope = paginate(query.order_by(Notice.id.desc()), args)
+        return {"items": notices.present(rows, now), **envelope}
+
+    @blp.staff("editor")
+    @blp.arguments(NoticeCreateSchema)
+    @blp.response(201, NoticeSchema)
+    def post(self, data):
+        """Create a draft notice, optionally with its roster"""
+        notice = notices.create_notice(data, auth.actor_name(), **settings())
+        return notices.present_one(notice, utcnow())
+
+
+@blp.route("/<int:notice_id>")
+class NoticeById(MethodView):
+    @blp.etag
+    @blp.response(200, NoticeSchema)
+    def get(self, notice_id):
+        """Get one notice"""
+        return notices.present_one(visible_notice(notice_id), utcnow())
+
+    @blp.staff("editor")
+    @blp.etag
+    @blp.arguments(NoticeUpdateSchema)
+    @blp.response(200, NoticeSchema)
+    @blp.alt_response(412, description="If-Match does not match the current ETag")
+    def patch(self, data, notice_id):
+        """Edit a draft, or correct a published notice (publisher, with a reason)"""
+        notice = visible_notice(notice_id)
+        if notice.published_at is not None and not auth.role_allows(auth.caller_role(),
+                                                                     "publisher"):
+            abort(403, message="Correcting a published notice needs the publisher role.")
+        blp.check_etag(notices.present_one(notice, utcnow()), NoticeSchema)
+        notice = notices.update_notice(notice, data, auth.actor_name(), **settings())
+        return notices.present_one(notice, utcnow())
+
+
+@blp.route("/<int:notice_id>/publish", methods=["POST"])
+@blp.staff("publisher")
+@blp.response(200, NoticeSchema)
+def publish(notice_id):
+    """Publish a draft: its window and report numbers become public"""
+    notice = notices.publish_notice(visible_notice(notice_id), auth.actor_name())
+    return notices.present_one(notice, utcnow())
+
+
+@blp.route("/<int:notice_id>/withdraw", methods=["POST"])
+@blp.staff("publisher")
+@blp.arguments(WithdrawSchema)
+@blp.response(200, NoticeSchema)
+def withdraw(data, notice_id):
+    """Withdraw a published notice, with the reason shown to the public"""
+    notice = notices.withdraw_notice(visible_notice(notice_id), data["reason"],
+                                     auth.actor_name())
+    return notices.present_one(notice, utcnow())
+
+
+@blp.route("/<int:notice_id>/extend", methods=["POST"])
+@blp.staff("publisher")
+@blp.arguments(ExtendSchema)
+@blp.response(200, NoticeSchema)
+def extend(data, notice_id):
+    """Extend a scheduled or open notice's window to a later end"""
+    notice = notices.extend_notice(visible_notice(notice_id), auth.actor_name(), **data)
+    return notices.present_one(notice, utcnow())

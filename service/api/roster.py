@@ -1,0 +1,79 @@
+"""A notice's roster of names."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.common import page_schema
+from schemas.notices import OneOrManyRosterEntriesSchema
+from schemas.roster import (
+    RosterEntrySchema,
+    RosterImportFileSchema,
+    RosterImportResultSchema,
+    RosterQueryArgsSchema,
+)
+
+from .. import auth, notices
+from ..articles import like_pattern
+from ..models import RosterEntry
+from ..rosterfile import RosterFileError, read_roster
+from . import Blueprint, paginate
+from .notices import visible_notice
+
+URL_PREFIX = "/api/v1/notices"
+blp = Blueprint("roster", __name__, description="Rosters: the names a notice publishes")
+RosterPageSchema = page_schema(RosterEntrySchema, "RosterPage")
+
+
+@blp.route("/<int:notice_id>/roster")
+class Roster(MethodView):
+    @blp.arguments(RosterQueryArgsSchema, location="query")
+    @blp.response(200, RosterPageSchema)
+    def get(self, args, notice_id):
+        """List a notice's roster in publication order"""
+        notice = visible_notice(notice_id)
+        query = notice.roster.order_by(RosterEntry.position)
+        if "q" in args:
+            query = query.where(RosterEntry.name ** like_pattern(args["q"].strip()))
+        rows, envelope = paginate(query, args)
+        masked = not auth.is_staff()
+        return {"items": [notices.roster_entry_dict(e, masked=masked) for e in rows], **envelope}
+
+    @blp.staff("editor")
+    @blp.arguments(OneOrManyRosterEntriesSchema(many=True))
+    @blp.response(201, RosterEntrySchema(many=True))
+    def post(self, entries, notice_id):
+        """Add one entry or a list of entries to a draft's roster"""
+        if not entries:
+            abort(422, errors={"_schema": ["no entries given"]})
+        added = notices.add_roster_entries(visible_notice(notice_id), entries, auth.actor_name())
+        return [notices.roster_entry_dict(e, masked=False) for e in added]
+
+
+@blp.route("/<int:notice_id>/roster/<int:entry_id>", methods=["DELETE"])
+@blp.staff("editor")
+@blp.response(204)
+def delete_entry(notice_id, entry_id):
+    """Remove an entry from a draft's roster"""
+    notice = visible_notice(notice_id)
+    entry = RosterEntry.get_or_none((RosterEntry.id == entry_id) & (RosterEntry.notice == notice))
+    if entry is None:
+        abort(404, message=f"No roster entry {entry_id} in notice {notice_id}.")
+    notices.remove_roster_entry(notice, entry, auth.actor_name())
+
+
+@blp.route("/<int:notice_id>/roster:import", methods=["POST"])
+@blp.staff("editor")
+@blp.arguments(RosterImportFileSchema, location="files")
+@blp.response(201, RosterImportResultSchema)
+def import_roster(files, notice_id):
+    """Bulk-add names from a .csv or .xlsx upload (column name, optional organization,
+    credential_no), all or nothing"""
+    notice = visible_notice(notice_id)
+    upload = files["file"]
+    try:
+        rows = read_roster(upload.read(), upload.filename or "")
+    except RosterFileError as error:
+        abort(422, errors=error.errors, message="The roster file has errors; nothing was imported.")
+    added = notices.add_roster_entries(notice, rows, auth.actor_name(), action="roster.imported",
+                                       path=lambda i: f"rows.{rows[i]['line']}")
+    return {"imported": len(added), "roster_size": notice.roster.count()}

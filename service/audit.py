@@ -1,0 +1,33 @@
+"""The append-only audit trail: every write records one event in the same transaction."""
+
+import json
+from datetime import datetime
+
+from .models import AuditEvent, utcnow
+
+
+def record(action: str, entity: str, entity_id: int | None, actor: str, *,
+           changes: dict | None = None, due_at: datetime | None = None) -> AuditEvent:
+    """Append one event; call inside the write's transaction so both land or neither."""
+    return AuditEvent.create(
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+        due_at=due_at,
+    )
+
+
+def event_dict(event: AuditEvent) -> dict:
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor": event.actor,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "changes": json.loads(event.changes) if event.changes else None,
+        "due_at": event.due_at,
+    }

@@ -1,0 +1,92 @@
+"""Bearer tokens and the three nested staff roles."""
+
+import hashlib
+import hmac
+import secrets
+from functools import wraps
+
+from flask import g, request
+from flask_smorest import abort
+
+from .models import ApiToken, utcnow
+
+ROLES = ("editor", "publisher", "admin")  # each includes the ones before it
+PUBLIC = "public"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(role: str, label: str) -> tuple[ApiToken, str]:
+    """Store a new token's hash; the plain token is returned once and never kept."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    token = secrets.token_urlsafe(32)
+    row = ApiToken.create(role=role, label=label, token_hash=hash_token(token), created_at=utcnow())
+    return row, token
+
+
+def role_allows(have: str, need: str) -> bool:
+    """Whether a caller with role `have` may act where `need` is required."""
+    if need == PUBLIC:
+        return True
+    return have in ROLES and ROLES.index(have) >= ROLES.index(need)
+
+
+def _token_from_header() -> ApiToken | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, message="Use 'Authorization: Bearer <token>'.",
+              headers={"WWW-Authenticate": "Bearer"})
+    digest = hash_token(token.strip())
+    row = ApiToken.get_or_none(ApiToken.token_hash == digest)
+    # The lookup is by hash, so timing reveals nothing of the token; compare anyway.
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+        abort(401, message="The token is not valid.", headers={"WWW-Authenticate": "Bearer"})
+    return row
+
+
+def caller() -> ApiToken | None:
+    """The token of this request (None for the public); a bad token is a 401."""
+    if "token" not in g:
+        g.token = _token_from_header()
+    return g.token
+
+
+def caller_role() -> str:
+    token = caller()
+    return token.role if token else PUBLIC
+
+
+def is_staff() -> bool:
+    return caller() is not None
+
+
+def actor_name() -> str:
+    """How the audit trail names the caller (never the token itself)."""
+    token = caller()
+    return f"token:{token.id}:{token.label}" if token else PUBLIC
+
+
+def require(role: str):
+    """View decorator: 401 without a valid token, 403 when the role is too low."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            token = caller()
+            if token is None:
+                abort(401, message="This action needs a staff token.",
+                      headers={"WWW-Authenticate": "Bearer"})
+            if not role_allows(token.role, role):
+                abort(403, message=f"This action needs the {role} role.")
+            return view(*args, **kwargs)
+
+        wrapper._required_role = role
+        return wrapper
+
+    return decorator

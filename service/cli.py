@@ -1,0 +1,83 @@
+"""Command-line tools: `flask --app service <command>`; every command is idempotent."""
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from marshmallow import ValidationError
+from tqdm import tqdm
+
+from . import audit, auth, notices
+from .db import database
+from .errors import Conflict, flatten_messages
+from .migrations import migrate
+from .models import Notice
+from .rosterfile import RosterFileError, read_roster
+
+CLI_ACTOR = "cli"
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or migrate the schema to the current version (safe on every start)."""
+    with database.connection_context():
+        applied = migrate()
+    click.echo(f"applied migrations {applied}" if applied else "schema is current")
+
+
+@click.command("seed")
+def seed_command():
+    """Load the records in seeds/; a second run adds nothing."""
+    from seeds.loader import load_seeds
+
+    with database.connection_context():
+        added = load_seeds()
+    click.echo(f"seeded: {added['notices']} notices, {added['articles']} articles added")
+
+
+@click.command("create-token")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True, help="Staff role.")
+@click.option("--label", required=True, help="Who or what the token is for.")
+def create_token_command(role, label):
+    """Create a bearer token; prints it alone on the last line (only its hash is stored)."""
+    with database.connection_context(), database.atomic():
+        row, token = auth.issue_token(role, label)
+        audit.record("token.created", "token", row.id, CLI_ACTOR,
+                     changes={"role": role, "label": label})
+    click.echo(f"token {row.id} ({role}, {label}) created; it is shown once:")
+    click.echo(token)
+
+
+@click.command("import-roster")
+@click.argument("notice_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_roster_command(notice_id, file):
+    """Bulk-add names to a draft from FILE (.csv or .xlsx), all or nothing."""
+    with database.connection_context():
+        notice = Notice.get_or_none(Notice.id == notice_id)
+        if notice is None:
+            raise click.ClickException(f"no notice {notice_id}")
+        try:
+            rows = read_roster(file.read_bytes(), file.name)
+        except RosterFileError as error:
+            raise click.ClickException(_format_errors(error.errors)) from None
+        with tqdm(total=len(rows), unit="name", desc="importing") as bar:
+            try:
+                added = notices.add_roster_entries(
+                    notice, rows, CLI_ACTOR, action="roster.imported",
+                    path=lambda i: f"rows.{rows[i]['line']}", progress=bar.update)
+            except ValidationError as error:
+                raise click.ClickException(_format_errors(flatten_messages(error.messages))) from None
+            except Conflict as error:
+                raise click.ClickException(error.detail) from None
+    click.echo(f"imported {len(added)} names into notice {notice_id}")
+
+
+def _format_errors(errors: dict[str, list[str]]) -> str:
+    lines = [f"{field}: {'; '.join(messages)}" for field, messages in errors.items()]
+    return "nothing imported:\n" + "\n".join(lines)
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, seed_command, create_token_command, import_roster_command):
+        app.cli.add_command(command)

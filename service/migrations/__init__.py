@@ -1,0 +1,35 @@
+"""Versioned schema migrations, applied in order by `init-db`; each runs once, in its own transaction."""
+
+from importlib import import_module
+
+from ..db import database, is_sqlite
+from ..models import SchemaVersion
+
+# (version, module): each module has upgrade(db). Append only; never edit an applied one.
+MIGRATIONS = [(1, "v0001_initial")]
+LATEST = MIGRATIONS[-1][0]
+
+ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
+
+
+def applied_version() -> int:
+    """The schema version of the connected database (0 when empty)."""
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    return SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).scalar() or 0
+
+
+def migrate() -> list[int]:
+    """Apply every pending migration; returns the versions applied (none on a current schema)."""
+    applied = []
+    with database.atomic():
+        if not is_sqlite():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
+        SchemaVersion.create_table(safe=True)
+        current = applied_version()
+        for version, module in MIGRATIONS:
+            if version > current:
+                import_module(f"{__name__}.{module}").upgrade(database)
+                SchemaVersion.create(version=version)
+                applied.append(version)
+    return applied

@@ -1,0 +1,141 @@
+"""The registry's tables."""
+
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import database
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTimeField(DateTimeField):
+    """Stores aware datetimes as naive UTC (comparable on SQLite and PostgreSQL), returns aware UTC."""
+
+    def db_value(self, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Notice(BaseModel):
+    id = AutoField()
+    title = CharField(max_length=200)
+    category = CharField(max_length=64, index=True)
+    issuer = CharField(max_length=200, index=True)
+    issued_on = DateField(null=True)
+    body = TextField(default="")
+    timezone = CharField(max_length=64)
+    opens_at = UTCDateTimeField(null=True, index=True)
+    closes_at = UTCDateTimeField(null=True, index=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+    published_at = UTCDateTimeField(null=True, index=True)
+    withdrawn_at = UTCDateTimeField(null=True)
+    withdrawal_reason = TextField(null=True)
+
+
+class Contact(BaseModel):
+    id = AutoField()
+    notice = ForeignKeyField(Notice, backref="contacts", on_delete="CASCADE")
+    position = IntegerField()
+    number = CharField(max_length=32)
+    label = CharField(max_length=64)
+    e164 = CharField(max_length=20)
+
+    class Meta:
+        indexes = ((("notice", "position"), True),)
+
+
+class RosterEntry(BaseModel):
+    id = AutoField()
+    notice = ForeignKeyField(Notice, backref="roster", on_delete="CASCADE")
+    position = IntegerField()
+    name = CharField(max_length=64)
+    name_key = CharField(max_length=64, index=True)
+    organization = CharField(max_length=200, null=True)
+    credential_no = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = (
+            (("notice", "name_key"), True),
+            (("notice", "position"), False),
+        )
+
+
+class Article(BaseModel):
+    id = AutoField()
+    title = CharField(max_length=200)
+    kind = CharField(max_length=16, index=True)
+    section = CharField(max_length=200, null=True)
+    byline = CharField(max_length=200, null=True)
+    region = CharField(max_length=64, null=True, index=True)
+    source = CharField(max_length=200)
+    published_on = DateField(index=True)
+    page = CharField(max_length=64, null=True)
+    body = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class NoticeArticle(BaseModel):
+    notice = ForeignKeyField(Notice, on_delete="CASCADE")
+    article = ForeignKeyField(Article, on_delete="CASCADE", index=True)
+
+    class Meta:
+        primary_key = CompositeKey("notice", "article")
+
+
+class ApiToken(BaseModel):
+    id = AutoField()
+    label = CharField(max_length=200)
+    role = CharField(max_length=16)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    revoked_at = UTCDateTimeField(null=True)
+
+
+class AuditEvent(BaseModel):
+    id = AutoField()
+    at = UTCDateTimeField(default=utcnow, index=True)
+    actor = CharField(max_length=200)
+    action = CharField(max_length=64, index=True)
+    entity = CharField(max_length=32)
+    entity_id = IntegerField(null=True)
+    changes = TextField(null=True)  # JSON
+    due_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = UTCDateTimeField(default=utcnow)
+
+
+TABLES = [Notice, Contact, RosterEntry, Article, NoticeArticle, ApiToken, AuditEvent]

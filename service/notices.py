@@ -1,0 +1,383 @@
+"""Notices: lifecycle (draft → published → withdrawn), status from the clock, and presentation."""
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from marshmallow import ValidationError
+from peewee import JOIN, fn
+
+from . import audit, windows
+from .contacts import ContactError, normalize_number
+from .db import database
+from .errors import Conflict
+from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, utcnow
+from .names import clean_name, clean_optional
+
+EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
+
+
+# --- status: derived from the clock, never trusted from a column alone -------------------------
+
+def window_of(notice: Notice) -> windows.Window | None:
+    if notice.opens_at is None:
+        return None
+    return windows.Window(notice.opens_at, notice.closes_at, notice.timezone)
+
+
+def status_of(notice: Notice, now: datetime) -> str:
+    if notice.published_at is None:
+        return "draft"
+    if notice.withdrawn_at is not None:
+        return "withdrawn"
+    if now < notice.opens_at:
+        return "scheduled"
+    if now < notice.closes_at:
+        return "open"
+    return "closed"
+
+
+def status_condition(status: str, now: datetime):
+    """The SQL twin of status_of, for filtering lists."""
+    published = Notice.published_at.is_null(False) & Notice.withdrawn_at.is_null(True)
+    return {
+        "draft": Notice.published_at.is_null(True),
+        "withdrawn": Notice.withdrawn_at.is_null(False),
+        "scheduled": published & (Notice.opens_at > now),
+        "open": published & (Notice.opens_at <= now) & (Notice.closes_at > now),
+        "closed": published & (Notice.closes_at <= now),
+    }[status]
+
+
+def is_public(notice: Notice) -> bool:
+    return notice.published_at is not None
+
+
+def public_condition():
+    return Notice.published_at.is_null(False)
+
+
+def open_during_day_condition(day: date, timezone: str):
+    """Published, not withdrawn, and open at some moment of `day` (local to `timezone`)."""
+    day_window = windows.window_from_dates(day, day, timezone)
+    return (
+        Notice.published_at.is_null(False) & Notice.withdrawn_at.is_null(True)
+        & (Notice.opens_at < day_window.closes_at) & (Notice.closes_at > day_window.opens_at)
+    )
+
+
+# --- cleaning input: every error names its field -----------------------------------------------
+
+def build_window(data: dict, default_timezone: str) -> windows.Window:
+    timezone = data.get("timezone", default_timezone)
+    try:
+        if "start" in data:
+            return windows.window_from_dates(data["start"], data["end"], timezone)
+        return windows.window_from_instants(data["opens_at"], data["closes_at"], timezone)
+    except windows.WindowError as error:
+        raise ValidationError({"window": {error.field: [error.message]}}) from None
+
+
+def clean_contacts(items: list[dict], region: str) -> list[dict]:
+    cleaned, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            e164 = normalize_number(item["number"], region)
+        except ContactError as error:
+            errors[index] = {"number": [error.message]}
+            continue
+        cleaned.append({"number": item["number"].strip(), "label": item["label"].strip(),
+                        "e164": e164})
+    if errors:
+        raise ValidationError({"contacts": errors})
+    return cleaned
+
+
+def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
+    """Clean names and optional fields; `path(i)` names entry i in errors (an index or a file row)."""
+    cleaned, errors, seen = [], {}, dict.fromkeys(taken_keys, None)
+    for index, item in enumerate(items):
+        entry_errors = {}
+        try:
+            name = clean_name(item["name"])
+        except ValueError as error:
+            entry_errors["name"] = [str(error)]
+            name = None
+        for field, limit in (("organization", 200), ("credential_no", 64)):
+            try:
+                item_value = clean_optional(item.get(field), limit)
+            except ValueError as error:
+                entry_errors[field] = [str(error)]
+                item_value = None
+            item = {**item, field: item_value}
+        if name is not None:
+            if name in seen:
+                first = seen[name]
+                entry_errors["name"] = [
+                    "already on the roster" if first is None else f"duplicate of {first}"
+                ]
+            else:
+                seen[name] = path(index)
+        if entry_errors:
+            errors[path(index)] = entry_errors
+        else:
+            cleaned.append({"name": name, "name_key": name,
+                            "organization": item["organization"],
+                            "credential_no": item["credential_no"]})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def check_article_ids(article_ids: list[int]) -> list[int]:
+    unique = list(dict.fromkeys(article_ids))
+    found = {a.id for a in Article.select(Article.id).where(Article.id.in_(unique))}
+    missing = {i: ["no such article"] for i, a in enumerate(article_ids) if a not in found}
+    if missing:
+        raise ValidationError({"article_ids": missing})
+    return unique
+
+
+# --- writes: each one transaction, each one audit event ----------------------------------------
+
+def create_notice(data: dict, actor: str, *, default_timezone: str, region: str) -> Notice:
+    """A new draft, with optional window, contacts, roster and article links."""
+    window = build_window(data["window"], default_timezone) if "window" in data else None
+    contacts = clean_contacts(data.get("contacts", []), region)
+    roster = _nested("roster", clean_roster, data.get("roster", []), set(), lambda i: i)
+    with database.atomic():
+        article_ids = check_article_ids(data.get("article_ids", []))
+        notice = Notice.create(
+            **{field: data[field] for field in EDITABLE_FIELDS if field in data},
+            timezone=window.timezone if window else default_timezone,
+            opens_at=window and window.opens_at,
+            closes_at=window and window.closes_at,
+        )
+        _replace_contacts(notice, contacts)
+        _insert_roster(notice, roster)
+        _replace_links(notice, article_ids)
+        audit.record("notice.created", "notice", notice.id, actor,
+                     changes={"fields": sorted(data), "roster_size": len(roster)})
+    return notice
+
+
+def update_notice(notice: Notice, data: dict, actor: str, *, default_timezone: str,
+                  region: str) -> Notice:
+    """Edit a draft, or correct a published notice (then `reason` is required and kept)."""
+    is_correction = notice.published_at is not None
+    if notice.withdrawn_at is not None:
+        raise Conflict("A withdrawn notice cannot be changed.")
+    if is_correction and "reason" not in data:
+        raise ValidationError({"reason": ["required to correct a published notice"]})
+    if is_correction and "window" in data:
+        raise ValidationError({"window": ["a published window changes only through /extend"]})
+    window = build_window(data["window"], default_timezone) if "window" in data else None
+    contacts = clean_contacts(data["contacts"], region) if "contacts" in data else None
+    if is_correction and contacts == []:
+        raise ValidationError({"contacts": ["a published notice keeps at least one contact"]})
+    with database.atomic():
+        before = present_one(notice, utcnow())
+        for field in EDITABLE_FIELDS:
+            if field in data:
+                setattr(notice, field, data[field])
+        if window is not None:
+            notice.opens_at, notice.closes_at = window.opens_at, window.closes_at
+            notice.timezone = window.timezone
+        if contacts is not None:
+            _replace_contacts(notice, contacts)
+        if "article_ids" in data:
+            _replace_links(notice, check_article_ids(data["article_ids"]))
+        notice.updated_at = utcnow()
+        notice.save()
+        after = present_one(notice, utcnow())
+        changes = {key: [before[key], after[key]] for key in after
+                   if before[key] != after[key] and key not in ("updated_at", "status")}
+        if is_correction:
+            changes["reason"] = data["reason"]
+        audit.record("notice.corrected" if is_correction else "notice.updated",
+                     "notice", notice.id, actor, changes=changes)
+    return notice
+
+
+def publish_notice(notice: Notice, actor: str) -> Notice:
+    if notice.published_at is not None:
+        raise Conflict("The notice is already published.")
+    missing = {}
+    if notice.opens_at is None:
+        missing["window"] = ["required to publish"]
+    if not notice.contacts.count():
+        missing["contacts"] = ["at least one report number is required to publish"]
+    if missing:
+        raise ValidationError(missing)
+    with database.atomic():
+        notice.published_at = notice.updated_at = utcnow()
+        notice.save()
+        audit.record("notice.published", "notice", notice.id, actor,
+                     changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at})
+    return notice
+
+
+def withdraw_notice(notice: Notice, reason: str, actor: str) -> Notice:
+    if notice.published_at is None:
+        raise Conflict("A draft is not withdrawn; it is simply not published.")
+    if notice.withdrawn_at is not None:
+        raise Conflict("The notice is already withdrawn.")
+    with database.atomic():
+        notice.withdrawn_at = notice.updated_at = utcnow()
+        notice.withdrawal_reason = reason
+        notice.save()
+        audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason})
+    return notice
+
+
+def extend_notice(notice: Notice, actor: str, *, end: date | None = None,
+                  closes_at: datetime | None = None) -> Notice:
+    now = utcnow()
+    status = status_of(notice, now)
+    if status not in ("scheduled", "open"):
+        raise Conflict(f"Only a scheduled or open notice can be extended; this one is {status}.")
+    try:
+        window = windows.extended(window_of(notice), end=end, closes_at=closes_at)
+    except windows.WindowError as error:
+        raise ValidationError({error.field: [error.message]}) from None
+    with database.atomic():
+        previous = notice.closes_at
+        notice.closes_at, notice.updated_at = window.closes_at, now
+        notice.save()
+        audit.record("notice.extended", "notice", notice.id, actor,
+                     changes={"closes_at": [previous, window.closes_at]})
+    return notice
+
+
+def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
+                       action: str = "roster.added", path=lambda i: i,
+                       progress=None) -> list[RosterEntry]:
+    """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors."""
+    if notice.published_at is not None:
+        raise Conflict("The roster of a published notice cannot change.")
+    with database.atomic():
+        taken = {key for (key,) in notice.roster.select(RosterEntry.name_key).tuples()}
+        cleaned = clean_roster(items, taken, path)
+        entries = _insert_roster(notice, cleaned, progress)
+        audit.record(action, "notice", notice.id, actor,
+                     changes={"count": len(entries),
+                              "entry_ids": [entries[0].id, entries[-1].id] if entries else []})
+    return entries
+
+
+def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
+    if notice.published_at is not None:
+        raise Conflict("The roster of a published notice cannot change.")
+    with database.atomic():
+        entry.delete_instance()
+        (RosterEntry.update(position=RosterEntry.position - 1)
+         .where((RosterEntry.notice == notice) & (RosterEntry.position > entry.position))
+         .execute())
+        audit.record("roster.removed", "notice", notice.id, actor,
+                     changes={"entry_id": entry.id})
+
+
+def _nested(prefix: str, clean, *args):
+    try:
+        return clean(*args)
+    except ValidationError as error:
+        raise ValidationError({prefix: error.messages}) from None
+
+
+def _replace_contacts(notice: Notice, contacts: list[dict]) -> None:
+    Contact.delete().where(Contact.notice == notice).execute()
+    for position, contact in enumerate(contacts, start=1):
+        Contact.create(notice=notice, position=position, **contact)
+
+
+INSERT_BATCH = 500
+
+
+def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[RosterEntry]:
+    """Insert in batches after the last position; `progress(n)` hears of each batch."""
+    last = notice.roster.select(fn.MAX(RosterEntry.position)).scalar() or 0
+    for start in range(0, len(cleaned), INSERT_BATCH):
+        batch = cleaned[start:start + INSERT_BATCH]
+        RosterEntry.insert_many([
+            {**entry, "notice": notice.id, "position": last + start + offset}
+            for offset, entry in enumerate(batch, start=1)
+        ]).execute()
+        if progress:
+            progress(len(batch))
+    return list(notice.roster.where(RosterEntry.position > last).order_by(RosterEntry.position))
+
+
+def _replace_links(notice: Notice, article_ids: list[int]) -> None:
+    NoticeArticle.delete().where(NoticeArticle.notice == notice).execute()
+    if article_ids:
+        NoticeArticle.insert_many(
+            [{"notice": notice.id, "article": a} for a in article_ids]
+        ).execute()
+
+
+# --- presentation ------------------------------------------------------------------------------
+
+def present(notices: list[Notice], now: datetime) -> list[dict]:
+    """API dicts for a page of notices, with their contacts, roster sizes and links in 3 queries."""
+    ids = [n.id for n in notices]
+    contacts, links = defaultdict(list), defaultdict(list)
+    for contact in Contact.select().where(Contact.notice.in_(ids)).order_by(Contact.position):
+        contacts[contact.notice_id].append(contact_dict(contact))
+    sizes = dict(
+        RosterEntry.select(RosterEntry.notice, fn.COUNT(RosterEntry.id))
+        .where(RosterEntry.notice.in_(ids)).group_by(RosterEntry.notice).tuples()
+    )
+    for link in (NoticeArticle.select().where(NoticeArticle.notice.in_(ids))
+                 .order_by(NoticeArticle.article)):
+        links[link.notice_id].append(link.article_id)
+    return [
+        {
+            **{field: getattr(n, field) for field in (
+                "id", "title", "category", "issuer", "issued_on", "body", "created_at",
+                "updated_at", "published_at", "withdrawn_at", "withdrawal_reason")},
+            "window": window_dict(n),
+            "contacts": contacts[n.id],
+            "roster_size": sizes.get(n.id, 0),
+            "status": status_of(n, now),
+            "article_ids": links[n.id],
+        }
+        for n in notices
+    ]
+
+
+def present_one(notice: Notice, now: datetime) -> dict:
+    return present([notice], now)[0]
+
+
+def window_dict(notice: Notice) -> dict | None:
+    window = window_of(notice)
+    return windows.describe(window) if window else None
+
+
+def contact_dict(contact: Contact) -> dict:
+    return {"number": contact.number, "label": contact.label, "e164": contact.e164}
+
+
+def mask_credential(value: str | None) -> str | None:
+    """Public rosters show only the last 4 characters of a credential number."""
+    if not value:
+        return value
+    return "*" * (len(value) - 4) + value[-4:] if len(value) > 4 else "*" * len(value)
+
+
+def roster_entry_dict(entry: RosterEntry, *, masked: bool) -> dict:
+    return {
+        "id": entry.id,
+        "position": entry.position,
+        "name": entry.name,
+        "organization": entry.organization,
+        "credential_no": mask_credential(entry.credential_no) if masked else entry.credential_no,
+    }
+
+
+def notices_query(*, staff: bool):
+    query = Notice.select()
+    return query if staff else query.where(public_condition())
+
+
+def linked_article_ids_join():
+    return Notice.select().join(NoticeArticle, JOIN.LEFT_OUTER)
