@@ -28,14 +28,14 @@ def roster_errors(data: bytes, filename: str = "roster.csv") -> dict[str, list[s
 def test_csv_rows_are_returned_in_file_order():
     data = b"name,organization,credential_no\nLi Si,Xinhua,A1\nZhang San,,\n"
     assert read_roster(data, "roster.csv") == [
-        {"name": "Li Si", "organization": "Xinhua", "credential_no": "A1"},
-        {"name": "Zhang San", "organization": None, "credential_no": None},
+        {"name": "Li Si", "organization": "Xinhua", "credential_no": "A1", "line": 2},
+        {"name": "Zhang San", "organization": None, "credential_no": None, "line": 3},
     ]
 
 
 def test_optional_columns_may_be_absent():
     assert read_roster(b"name\nLi Si\n", "roster.csv") == [
-        {"name": "Li Si", "organization": None, "credential_no": None}
+        {"name": "Li Si", "organization": None, "credential_no": None, "line": 2}
     ]
 
 
@@ -45,13 +45,14 @@ def test_utf8_csv_with_bom_is_read():
         "name": "张三",
         "organization": "新华社",
         "credential_no": None,
+        "line": 2,
     }
 
 
 def test_gb18030_csv_is_read():
     data = "姓名,工作单位,新闻记者证号\n张三,人民日报,11001\n".encode("gb18030")
     assert read_roster(data, "roster.csv") == [
-        {"name": "张三", "organization": "人民日报", "credential_no": "11001"}
+        {"name": "张三", "organization": "人民日报", "credential_no": "11001", "line": 2}
     ]
 
 
@@ -86,7 +87,7 @@ def test_chinese_and_differently_cased_headers_are_accepted(header, field):
 def test_xlsx_rows_are_read_from_the_first_sheet():
     data = xlsx_bytes(["姓名", "单位", "证号"], ["张三", "新华社", "A-1"])
     assert read_roster(data, "roster.xlsx") == [
-        {"name": "张三", "organization": "新华社", "credential_no": "A-1"}
+        {"name": "张三", "organization": "新华社", "credential_no": "A-1", "line": 2}
     ]
 
 

@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app service
+export PORT ?= 8000
+
+.PHONY: run test lint init-db seed clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+init-db: $(VENV)/.runtime
+	$(FLASK) init-db
+
+seed: init-db
+	$(FLASK) seed
+
+## Serve the seeded registry on http://127.0.0.1:$(PORT) with SQLite at var/registry.db.
+run: seed
+	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
+
+## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set).
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

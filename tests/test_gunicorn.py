@@ -1,0 +1,62 @@
+"""The real gunicorn with deploy/gunicorn.conf.py serves the seeded registry over HTTP."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "gunicorn exited early"
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready in {seconds}s")
+
+
+def test_gunicorn_serves_seeded_registry_and_stops_on_sigterm(app, database_url, tmp_path):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "WEB_CONCURRENCY": "2"}
+    subprocess.run([BIN / "flask", "--app", "service", "seed"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "service:create_app()"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{base}/readyz", server)
+        notices = requests.get(f"{base}/api/v1/notices", timeout=5).json()
+        [notice] = notices["items"]
+        assert (notice["status"], notice["roster_size"]) == ("closed", 22)
+        assert notice["window"]["working_days"] == 8
+        check = requests.get(f"{base}/api/v1/names", params={"q": "张心怡"}, timeout=5).json()
+        assert check["matches"][0]["name"] == "张心怡"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        exit_code = server.wait(timeout=30)
+    assert exit_code == 0
+    output = log_path.read_text()
+    assert '"path": "/api/v1/names"' in output
+    assert "张心怡" not in output and "%E5%BC%A0" not in output  # the query never reaches the log
