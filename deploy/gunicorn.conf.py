@@ -1,4 +1,4 @@
-"""gunicorn settings, all from the environment: `gunicorn -c deploy/gunicorn.conf.py "service:create_app()"`."""
+"""gunicorn settings, all from the environment (see the README)."""
 
 import os
 

@@ -40,7 +40,9 @@ class ArticleSchema(Schema):
     page = fields.String(allow_none=True)
     body = fields.String()
     notice_ids = fields.List(fields.Integer())
-    snippet = fields.String(metadata={"description": "Text around the hit, in list results with q."})
+    snippet = fields.String(
+        metadata={"description": "Text around the hit, in list results with q."}
+    )
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 

@@ -24,7 +24,9 @@ class WindowInputSchema(Schema):
         if has_dates and has_instants:
             raise ValidationError("give start and end, or opens_at and closes_at, not both")
         pair = ("start", "end") if has_dates else ("opens_at", "closes_at")
-        missing = {name: ["required with " + " and ".join(pair)] for name in pair if name not in data}
+        missing = {
+            name: ["required with " + " and ".join(pair)] for name in pair if name not in data
+        }
         if missing:
             raise ValidationError(missing)
 
@@ -45,7 +47,9 @@ class WindowSchema(Schema):
 
 class ContactInputSchema(Schema):
     number = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    label = fields.String(load_default=DEFAULT_CONTACT_LABEL, validate=validate.Length(min=1, max=64))
+    label = fields.String(
+        load_default=DEFAULT_CONTACT_LABEL, validate=validate.Length(min=1, max=64)
+    )
 
 
 class ContactSchema(Schema):
@@ -84,7 +88,9 @@ class NoticeCreateSchema(NoticeFieldsSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
     issuer = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    roster = fields.List(fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000))
+    roster = fields.List(
+        fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000)
+    )
 
 
 class NoticeUpdateSchema(NoticeFieldsSchema):

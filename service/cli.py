@@ -67,7 +67,8 @@ def import_roster_command(notice_id, file):
                     notice, rows, CLI_ACTOR, action="roster.imported",
                     path=lambda i: f"rows.{rows[i]['line']}", progress=bar.update)
             except ValidationError as error:
-                raise click.ClickException(_format_errors(flatten_messages(error.messages))) from None
+                messages = flatten_messages(error.messages)
+                raise click.ClickException(_format_errors(messages)) from None
             except Conflict as error:
                 raise click.ClickException(error.detail) from None
     click.echo(f"imported {len(added)} names into notice {notice_id}")

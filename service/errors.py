@@ -72,7 +72,8 @@ def from_http_exception(error: HTTPException):
 
 def from_validation_error(error: ValidationError):
     fields = flatten_messages(error.messages)
-    return problem(422, "The request has invalid fields: " + ", ".join(sorted(fields)), errors=fields)
+    detail = "The request has invalid fields: " + ", ".join(sorted(fields))
+    return problem(422, detail, errors=fields)
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTimeField(DateTimeField):
-    """Stores aware datetimes as naive UTC (comparable on SQLite and PostgreSQL), returns aware UTC."""
+    """Stores aware datetimes as naive UTC (comparable on both databases); returns aware UTC."""
 
     def db_value(self, value):
         if value is not None and value.tzinfo is not None:
@@ -57,6 +57,11 @@ class Notice(BaseModel):
     published_at = UTCDateTimeField(null=True, index=True)
     withdrawn_at = UTCDateTimeField(null=True)
     withdrawal_reason = TextField(null=True)
+    # Written once each by the scheduler, when it records notice.opened / notice.closed.
+    opened_recorded_at = UTCDateTimeField(null=True)
+    closed_recorded_at = UTCDateTimeField(null=True)
+    # Set by housekeeping after ROSTER_PUBLIC_DAYS_AFTER_CLOSE: the roster leaves public view.
+    roster_hidden_at = UTCDateTimeField(null=True)
 
 
 class Contact(BaseModel):
@@ -76,15 +81,26 @@ class RosterEntry(BaseModel):
     notice = ForeignKeyField(Notice, backref="roster", on_delete="CASCADE")
     position = IntegerField()
     name = CharField(max_length=64)
-    name_key = CharField(max_length=64, index=True)
+    exact_key = CharField(max_length=64, index=True)  # width and spaces folded
+    variant_key = CharField(max_length=64, index=True)  # also traditional→simplified, dots
     organization = CharField(max_length=200, null=True)
     credential_no = CharField(max_length=64, null=True)
 
     class Meta:
         indexes = (
-            (("notice", "name_key"), True),
+            (("notice", "exact_key"), True),
             (("notice", "position"), False),
         )
+
+
+class RosterPinyin(BaseModel):
+    """Every toneless pinyin reading of a roster name, for pinyin and homophone matches."""
+
+    entry = ForeignKeyField(RosterEntry, on_delete="CASCADE", index=True)
+    key = CharField(max_length=128, index=True)
+
+    class Meta:
+        primary_key = CompositeKey("entry", "key")
 
 
 class Article(BaseModel):
@@ -98,6 +114,9 @@ class Article(BaseModel):
     published_on = DateField(index=True)
     page = CharField(max_length=64, null=True)
     body = TextField(default="")
+    # Application-tokenized text (CJK unigrams, bigrams, Latin words) read by the full-text index.
+    title_tokens = TextField(default="")
+    body_tokens = TextField(default="")
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
 
@@ -138,4 +157,4 @@ class SchemaVersion(BaseModel):
     applied_at = UTCDateTimeField(default=utcnow)
 
 
-TABLES = [Notice, Contact, RosterEntry, Article, NoticeArticle, ApiToken, AuditEvent]
+TABLES = [Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle, ApiToken, AuditEvent]

@@ -4,13 +4,14 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from marshmallow import ValidationError
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from . import audit, windows
 from .contacts import ContactError, normalize_number
 from .db import database
 from .errors import Conflict
-from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, utcnow
+from .folding import exact_key, pinyin_keys, variant_key
+from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, RosterPinyin, utcnow
 from .names import clean_name, clean_optional
 
 EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
@@ -48,12 +49,26 @@ def status_condition(status: str, now: datetime):
     }[status]
 
 
+STATUS_ORDER = ("open", "scheduled", "closed", "withdrawn", "draft")
+
+
+def status_rank(now: datetime):
+    """SQL: the position of a notice's status in STATUS_ORDER (open notices first)."""
+    return Case(None, [(status_condition(status, now), rank)
+                       for rank, status in enumerate(STATUS_ORDER)], len(STATUS_ORDER))
+
+
 def is_public(notice: Notice) -> bool:
     return notice.published_at is not None
 
 
 def public_condition():
     return Notice.published_at.is_null(False)
+
+
+def public_roster_condition():
+    """Rosters the public may read and match: published, not yet retired by housekeeping."""
+    return public_condition() & Notice.roster_hidden_at.is_null(True)
 
 
 def open_during_day_condition(day: date, timezone: str):
@@ -93,36 +108,35 @@ def clean_contacts(items: list[dict], region: str) -> list[dict]:
 
 
 def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
-    """Clean names and optional fields; `path(i)` names entry i in errors (an index or a file row)."""
+    """Clean names and optional fields; `path(i)` names entry i in errors (index or file row).
+
+    Two names that differ only in width or spaces are the same name: the second is refused."""
     cleaned, errors, seen = [], {}, dict.fromkeys(taken_keys, None)
     for index, item in enumerate(items):
-        entry_errors = {}
+        entry_errors, entry = {}, {}
         try:
-            name = clean_name(item["name"])
+            entry["name"] = clean_name(item["name"])
         except ValueError as error:
             entry_errors["name"] = [str(error)]
-            name = None
         for field, limit in (("organization", 200), ("credential_no", 64)):
             try:
-                item_value = clean_optional(item.get(field), limit)
+                entry[field] = clean_optional(item.get(field), limit)
             except ValueError as error:
                 entry_errors[field] = [str(error)]
-                item_value = None
-            item = {**item, field: item_value}
-        if name is not None:
-            if name in seen:
-                first = seen[name]
+        if "name" in entry:
+            key = entry["exact_key"] = exact_key(entry["name"])
+            entry["variant_key"] = variant_key(entry["name"])
+            if key in seen:
+                first = seen[key]
                 entry_errors["name"] = [
                     "already on the roster" if first is None else f"duplicate of {first}"
                 ]
             else:
-                seen[name] = path(index)
+                seen[key] = path(index)
         if entry_errors:
             errors[path(index)] = entry_errors
         else:
-            cleaned.append({"name": name, "name_key": name,
-                            "organization": item["organization"],
-                            "credential_no": item["credential_no"]})
+            cleaned.append(entry)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -255,7 +269,7 @@ def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
     if notice.published_at is not None:
         raise Conflict("The roster of a published notice cannot change.")
     with database.atomic():
-        taken = {key for (key,) in notice.roster.select(RosterEntry.name_key).tuples()}
+        taken = {key for (key,) in notice.roster.select(RosterEntry.exact_key).tuples()}
         cleaned = clean_roster(items, taken, path)
         entries = _insert_roster(notice, cleaned, progress)
         audit.record(action, "notice", notice.id, actor,
@@ -303,7 +317,11 @@ def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[R
         ]).execute()
         if progress:
             progress(len(batch))
-    return list(notice.roster.where(RosterEntry.position > last).order_by(RosterEntry.position))
+    entries = list(notice.roster.where(RosterEntry.position > last).order_by(RosterEntry.position))
+    readings = [{"entry": e.id, "key": key} for e in entries for key in pinyin_keys(e.name)]
+    for start in range(0, len(readings), INSERT_BATCH):
+        RosterPinyin.insert_many(readings[start:start + INSERT_BATCH]).execute()
+    return entries
 
 
 def _replace_links(notice: Notice, article_ids: list[int]) -> None:

@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 import openpyxl
 
+from service.folding import exact_key
 from service.names import clean_name, clean_optional
 
 MAX_ROWS = 100_000
@@ -146,12 +147,12 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row]) -> list[dict]:
                     record[column] = clean_optional(text, OPTIONAL_MAX[column])
             except ValueError as exc:
                 errors[f"rows.{line}.{column}"] = [str(exc)]
-        name = record["name"]
-        if name is not None:
-            if name in first_line:
-                errors[f"rows.{line}.name"] = [f"duplicate of row {first_line[name]}"]
+        if record["name"] is not None:
+            key = exact_key(record["name"])
+            if key in first_line:
+                errors[f"rows.{line}.name"] = [f"duplicate of row {first_line[key]}"]
             else:
-                first_line[name] = line
+                first_line[key] = line
         records.append(record)
         if len(errors) > MAX_ERRORS:
             errors = dict(islice(errors.items(), MAX_ERRORS))

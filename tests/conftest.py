@@ -1,4 +1,4 @@
-"""Fixtures: a migrated database per test (a SQLite file, and PostgreSQL when TEST_POSTGRES_URL is set),
+"""Fixtures: a migrated database per test (SQLite, and PostgreSQL when TEST_POSTGRES_URL is set),
 the app on a live HTTP server, and staff tokens."""
 
 import os
@@ -86,7 +86,8 @@ class LiveClient(requests.Session):
 def client(app):
     """Real HTTP to the app served by werkzeug in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits up to one interval.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     with LiveClient(f"http://127.0.0.1:{server.server_port}") as session:
         yield session

@@ -1,4 +1,4 @@
-"""The HTTP API: flask-smorest tuned to our contract (problem+json, optional If-Match, body envelopes)."""
+"""The HTTP API: flask-smorest tuned to our contract (problem+json, optional If-Match)."""
 
 from importlib import import_module
 
@@ -57,6 +57,12 @@ def paginate(query, args: dict):
 
 
 def init_app(app) -> Api:
+    @app.before_request
+    def _reject_bad_tokens():
+        # A token that is sent must be valid, on public routes too: a typo should not pass silently.
+        if request.path.startswith("/api/"):
+            auth.caller()
+
     api = Api(app)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for name in RESOURCE_MODULES:

@@ -1,6 +1,8 @@
-"""Versioned schema migrations, applied in order by `init-db`; each runs once, in its own transaction."""
+"""Versioned schema migrations, applied in order by `init-db`, each once."""
 
 from importlib import import_module
+
+from peewee import fn
 
 from ..db import database, is_sqlite
 from ..models import SchemaVersion
@@ -16,7 +18,7 @@ def applied_version() -> int:
     """The schema version of the connected database (0 when empty)."""
     if not database.table_exists(SchemaVersion._meta.table_name):
         return 0
-    return SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).scalar() or 0
+    return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
 def migrate() -> list[int]:

@@ -1,0 +1,102 @@
+"""Match keys for roster names: exact, variant (dots, traditional script) and toneless pinyin."""
+
+import string
+import unicodedata
+
+from opencc import OpenCC
+from pypinyin import Style, lazy_pinyin, pinyin
+
+from service.names import clean_name
+
+# U+00B7, U+2022, U+2027, U+30FB, U+FF65, U+0387, U+FF0E, "." -> U+00B7 before NFKC
+DOT_VARIANTS = "·•‧・･·．."
+MAX_PINYIN_KEYS = 16
+
+# Surname readings people use where pypinyin's default reading is wrong or incomplete.
+SURNAMES: dict[str, tuple[str, ...]] = {
+    "尉迟": ("yuchi",),
+    "单于": ("chanyu",),
+    "万俟": ("moqi",),
+    "长孙": ("zhangsun",),
+    "令狐": ("linghu",),
+    "澹台": ("tantai",),
+    "单": ("shan", "dan"),
+    "曾": ("zeng", "ceng"),
+    "区": ("ou", "qu"),
+    "解": ("xie", "jie"),
+    "仇": ("qiu", "chou"),
+    "朴": ("piao", "pu"),
+    "查": ("zha", "cha"),
+    "盖": ("ge", "gai"),
+    "翟": ("zhai", "di"),
+    "乐": ("yue", "le"),
+    "缪": ("miao", "mou"),
+    "覃": ("qin", "tan"),
+    "召": ("shao", "zhao"),
+    "员": ("yun", "yuan"),
+    "秘": ("bi", "mi"),
+    "种": ("chong", "zhong"),
+    "繁": ("po", "fan"),
+    "纪": ("ji",),
+    "能": ("nai", "neng"),
+    "那": ("na", "nuo"),
+}
+
+_T2S = OpenCC("t2s")
+_DOTS = str.maketrans(dict.fromkeys(DOT_VARIANTS, "·"))
+# Digits 1-5 (0 for some) are tone numbers: "zhang1".
+_QUERY_SEPARATORS = set(" '’-‐." + DOT_VARIANTS + "012345")
+
+
+def exact_key(name: str) -> str:
+    """The name NFKC-folded, with all whitespace removed and lower-cased; ValueError if invalid."""
+    return "".join(clean_name(name).split()).lower()
+
+
+def variant_key(name: str) -> str:
+    """exact_key with every middle dot made U+00B7 and traditional characters made simplified."""
+    # Before NFKC, which would turn U+FF65 into U+30FB and U+FF0E into ".".
+    return _T2S.convert(exact_key(name.translate(_DOTS)))
+
+
+def _fold_latin(text: str) -> str:
+    """Lower case without diacritics; ü becomes v, as pypinyin and pinyin keyboards write it."""
+    decomposed = unicodedata.normalize("NFD", text.lower()).replace("u\u0308", "v")
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _romanize(text: str) -> str | None:
+    """Toneless pinyin letters of text, or None if it holds letters that have no romanization."""
+    folded = _fold_latin("".join(lazy_pinyin(text, style=Style.NORMAL)))
+    if any(char.isalpha() and char not in string.ascii_lowercase for char in folded):
+        return None  # a key missing a syllable would match names it should not
+    return "".join(char for char in folded if char in string.ascii_lowercase)
+
+
+def pinyin_keys(name: str) -> set[str]:
+    """Toneless pinyin keys of the name, one per surname reading a person might type."""
+    folded = variant_key(name)
+    whole = _romanize(folded)
+    if not whole:
+        return set()
+    # Most likely readings first, so the cap drops the rare ones.
+    keys: list[str] = []
+    if len(folded) > 1:
+        after_compound = _romanize(folded[2:]) or ""
+        keys += [reading + after_compound for reading in SURNAMES.get(folded[:2], ())]
+    after_first = _romanize(folded[1:]) or ""
+    keys += [reading + after_first for reading in SURNAMES.get(folded[0], ())]
+    keys.append(whole)
+    for reading in pinyin(folded[0], style=Style.NORMAL, heteronym=True)[0]:
+        keys.append((_romanize(reading) or "") + after_first)
+    # ü is typed v, u or yu (吕 lv, lu, lyu on passports).
+    keys += [key.replace("v", spelling) for key in keys if "v" in key for spelling in ("u", "yu")]
+    return set(list(dict.fromkeys(keys))[:MAX_PINYIN_KEYS])
+
+
+def query_pinyin_key(query: str) -> str | None:
+    """The query as a pinyin key if it is Latin letters with separators or tones, else None."""
+    folded = _fold_latin(clean_name(query))
+    if not all(char in string.ascii_lowercase or char in _QUERY_SEPARATORS for char in folded):
+        return None
+    return "".join(char for char in folded if char in string.ascii_lowercase) or None

@@ -1,0 +1,134 @@
+"""Chinese-aware tokens for full-text search that behave the same on SQLite FTS5 and PostgreSQL."""
+
+import html
+import re
+import unicodedata
+from itertools import groupby
+
+# Ideographs, kana, hangul and bopomofo (the ranges skip the kana marks and dots that both engines
+# treat as punctuation).
+_CJK_RANGES = re.compile(
+    "[\u1100-\u11ff\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+    "\u3105-\u312f\u3131-\u318e\u31a0-\u31bf\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7a3\uf900-\ufaff\U00020000-\U000323af]"
+)
+_LATIN = re.compile("[a-z0-9]")
+
+
+def _kind(char: str) -> str | None:
+    if _LATIN.match(char):
+        return "latin"
+    # PostgreSQL's parser treats unassigned code points as punctuation, so they must not be tokens.
+    if _CJK_RANGES.match(char) and unicodedata.category(char) != "Cn":
+        return "cjk"
+    return None
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """(kind, run) for each maximal run of CJK characters or of [a-z0-9] in the normalized text."""
+    return [
+        (kind, "".join(chars))
+        for kind, chars in groupby(_normalize(text), key=_kind)
+        if kind is not None
+    ]
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _query_groups(query: str) -> list[list[str]]:
+    """Per run of the query, the tokens that must occur as one phrase."""
+    return [
+        _bigrams(run) if kind == "cjk" and len(run) > 1 else [run] for kind, run in _runs(query)
+    ]
+
+
+def index_tokens(text: str) -> str:
+    tokens: list[str] = []
+    for kind, run in _runs(text):
+        # Two lanes per CJK run: all its bigrams in order, then all its single characters. A query
+        # of two or more characters is its bigram sequence, consecutive inside one run's bigram lane
+        # and unable to run on into another run's, as that run's unigram lane (two or more tokens)
+        # lies between; a one-character query is a single token and can match anywhere.
+        if kind == "cjk" and len(run) > 1:
+            tokens += _bigrams(run)
+            tokens += run
+        else:
+            tokens.append(run)
+    return " ".join(tokens)
+
+
+def query_tokens(query: str) -> list[str]:
+    return [token for group in _query_groups(query) for token in group]
+
+
+def fts5_match(query: str) -> str | None:
+    groups = _query_groups(query)
+    if not groups:
+        return None
+    phrases = ['"' + " ".join(group).replace('"', '""') + '"' for group in groups]
+    return " AND ".join(phrases)
+
+
+def _tsquery_operand(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(query: str) -> str | None:
+    groups = _query_groups(query)
+    if not groups:
+        return None
+    phrases = ["(" + " <-> ".join(map(_tsquery_operand, group)) + ")" for group in groups]
+    return " & ".join(phrases)
+
+
+def snippet(text: str, query: str, width: int = 60) -> str:
+    # Search a per-character normalization of the text so that every hit maps back to the original.
+    normalized: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for normal in _normalize(char):
+            normalized.append(normal)
+            origin.append(index)
+    haystack = "".join(normalized)
+
+    hits: list[tuple[int, int]] = []
+    for kind, run in _runs(query):
+        # Latin words match whole words only, as in the index; the lookahead finds overlapping hits.
+        term = re.escape(run) if kind == "cjk" else rf"(?<![a-z0-9]){run}(?![a-z0-9])"
+        for found in re.finditer(f"(?=({term}))", haystack):
+            hits.append((origin[found.start(1)], origin[found.end(1) - 1] + 1))
+    hits.sort()
+
+    if hits:
+        first_start, first_end = hits[0]
+        margin = max(0, width - (first_end - first_start)) // 2
+        start = max(0, min(first_start - margin, len(text) - width))
+        end = max(first_end, min(len(text), start + width))
+    else:
+        start, end = 0, min(len(text), width)
+
+    marks: list[list[int]] = []
+    for hit_start, hit_end in hits:
+        if hit_start < start or hit_end > end:
+            continue
+        if marks and hit_start < marks[-1][1]:
+            marks[-1][1] = max(marks[-1][1], hit_end)
+        else:
+            marks.append([hit_start, hit_end])
+
+    parts = ["…"] if start > 0 else []
+    position = start
+    for mark_start, mark_end in marks:
+        parts.append(html.escape(text[position:mark_start]))
+        parts.append("<mark>" + html.escape(text[mark_start:mark_end]) + "</mark>")
+        position = mark_end
+    parts.append(html.escape(text[position:end]))
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts)

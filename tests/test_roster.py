@@ -1,0 +1,333 @@
+"""A notice's roster over HTTP: order, paging, masking, adding, removing and file import."""
+
+import io
+
+import openpyxl
+
+NOTICES = "/api/v1/notices"
+AUDIT = "/api/v1/audit"
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+ROSTER = [
+    {"name": "王小明", "organization": "中国电子报社", "credential_no": "A11000012345"},
+    {"name": "李娜", "organization": "中国电子报社", "credential_no": "A11000016789"},
+    {"name": "张心怡", "organization": "中国电子报社", "credential_no": "A11000024680"},
+]
+
+
+def notice_payload(**overrides) -> dict:
+    payload = {
+        "title": "《中国电子报》通过2023年度新闻记者证核验人员名单公示",
+        "category": "press_credential_verification",
+        "issuer": "中国电子报",
+        "window": {"start": "2024-01-26", "end": "2024-02-05"},
+        "contacts": [{"number": "010-83138953"}],
+        "roster": ROSTER,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def assert_problem(response, status: int, *fields: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert PROBLEM_KEYS <= body.keys(), body
+    for field in fields:
+        assert field in body.get("errors", {}), body
+    return body
+
+
+def create(client, tokens, **overrides) -> dict:
+    response = client.post(NOTICES, json=notice_payload(**overrides), token=tokens["editor"])
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def create_published(client, tokens, **overrides) -> dict:
+    notice = create(client, tokens, **overrides)
+    response = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"])
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def roster(client, notice_id: int, token=None, **params) -> dict:
+    response = client.get(f"{NOTICES}/{notice_id}/roster", params=params, token=token)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def names(client, tokens, notice_id: int) -> list[tuple[int, str]]:
+    items = roster(client, notice_id, token=tokens["editor"], page_size=100)["items"]
+    return [(entry["position"], entry["name"]) for entry in items]
+
+
+def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:
+    response = client.get(AUDIT, params={"entity": "notice", "entity_id": notice_id,
+                                         "action": action}, token=tokens["publisher"])
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def upload(client, tokens, notice_id: int, filename: str, data: bytes, mimetype: str):
+    return client.post(f"{NOTICES}/{notice_id}/roster:import",
+                       files={"file": (filename, data, mimetype)}, token=tokens["editor"])
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def test_roster_is_listed_in_position_order(client, tokens):
+    notice = create(client, tokens)
+
+    body = roster(client, notice["id"], token=tokens["editor"])
+
+    assert [(e["position"], e["name"]) for e in body["items"]] == [
+        (1, "王小明"), (2, "李娜"), (3, "张心怡")]
+    assert body["total"] == 3
+    assert notice["roster_size"] == 3
+
+
+def test_roster_is_paginated(client, tokens):
+    notice = create(client, tokens)
+
+    first = roster(client, notice["id"], token=tokens["editor"], page=1, page_size=2)
+    second = roster(client, notice["id"], token=tokens["editor"], page=2, page_size=2)
+
+    assert [e["name"] for e in first["items"]] == ["王小明", "李娜"]
+    assert [e["name"] for e in second["items"]] == ["张心怡"]
+    assert (second["page"], second["page_size"], second["total"]) == (2, 2, 3)
+    response = client.get(f"{NOTICES}/{notice['id']}/roster", params={"page_size": 101},
+                          token=tokens["editor"])
+    assert_problem(response, 422, "page_size")
+
+
+def test_roster_filters_by_q(client, tokens):
+    notice = create(client, tokens)
+
+    body = roster(client, notice["id"], token=tokens["editor"], q="心怡")
+
+    assert [e["name"] for e in body["items"]] == ["张心怡"]
+    assert body["total"] == 1
+
+
+def test_public_sees_credential_numbers_masked(client, tokens):
+    notice = create_published(client, tokens)
+
+    public = roster(client, notice["id"])["items"]
+    staff = roster(client, notice["id"], token=tokens["editor"])["items"]
+
+    assert [e["credential_no"] for e in public] == [
+        "********2345", "********6789", "********4680"]
+    assert [e["credential_no"] for e in staff] == [e["credential_no"] for e in ROSTER]
+    assert [e["name"] for e in public] == [e["name"] for e in ROSTER]
+
+
+def test_roster_of_a_draft_is_404_to_the_public(client, tokens):
+    notice = create(client, tokens)
+
+    assert_problem(client.get(f"{NOTICES}/{notice['id']}/roster"), 404)
+
+
+# --- adding -------------------------------------------------------------------------------------
+
+def test_post_one_entry_appends_it(client, tokens):
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster",
+                           json={"name": "赵六", "organization": "中国电子报社"},
+                           token=tokens["editor"])
+
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert [(e["position"], e["name"], e["organization"]) for e in added] == [
+        (4, "赵六", "中国电子报社")]
+    assert names(client, tokens, notice["id"])[-1] == (4, "赵六")
+    events = audit_events(client, tokens, notice["id"], "roster.added")
+    assert len(events) == 1 and events[0]["changes"]["count"] == 1
+
+
+def test_post_a_list_of_entries_appends_them_in_order(client, tokens):
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster",
+                           json=[{"name": "赵六"}, {"name": "钱七", "credential_no": "B123456"}],
+                           token=tokens["editor"])
+
+    assert response.status_code == 201, response.text
+    assert [(e["position"], e["name"]) for e in response.json()] == [(4, "赵六"), (5, "钱七")]
+    detail = client.get(f"{NOTICES}/{notice['id']}", token=tokens["editor"]).json()
+    assert detail["roster_size"] == 5
+
+
+def test_duplicate_of_an_existing_name_adds_nothing(client, tokens):
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster",
+                           json=[{"name": "赵六"}, {"name": "张心怡"}], token=tokens["editor"])
+
+    body = assert_problem(response, 422)
+    assert any(key.endswith("1.name") for key in body["errors"]), body
+    assert names(client, tokens, notice["id"]) == [(1, "王小明"), (2, "李娜"), (3, "张心怡")]
+    assert audit_events(client, tokens, notice["id"], "roster.added") == []
+
+
+def test_duplicate_within_a_posted_list_adds_nothing(client, tokens):
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster",
+                           json=[{"name": "Li Na"}, {"name": "Ｌｉ　Ｎａ"}],  # full-width forms
+                           token=tokens["editor"])
+
+    body = assert_problem(response, 422)
+    assert any(key.endswith("1.name") for key in body["errors"]), body
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+def test_names_differing_only_in_inner_spaces_are_duplicates(client, tokens):
+    """The name check folds inner spaces for an exact match, so "赵 六" is "赵六" again."""
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster",
+                           json=[{"name": "赵六"}, {"name": "赵　六"}], token=tokens["editor"])
+    existing = client.post(f"{NOTICES}/{notice['id']}/roster", json={"name": "张 心怡"},
+                           token=tokens["editor"])
+
+    assert_problem(response, 422)
+    assert_problem(existing, 422)
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+def test_roster_of_a_published_notice_cannot_change(client, tokens):
+    notice = create_published(client, tokens)
+    path = f"{NOTICES}/{notice['id']}/roster"
+    first_id = roster(client, notice["id"], token=tokens["editor"])["items"][0]["id"]
+
+    assert_problem(client.post(path, json={"name": "赵六"}, token=tokens["editor"]), 409)
+    assert_problem(client.delete(f"{path}/{first_id}", token=tokens["editor"]), 409)
+    assert_problem(upload(client, tokens, notice["id"], "r.csv", b"name\nzhao\n", "text/csv"),
+                   409)
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+# --- removing -----------------------------------------------------------------------------------
+
+def test_delete_entry_renumbers_positions(client, tokens):
+    notice = create(client, tokens)
+    first_id = roster(client, notice["id"], token=tokens["editor"])["items"][0]["id"]
+
+    response = client.delete(f"{NOTICES}/{notice['id']}/roster/{first_id}",
+                             token=tokens["editor"])
+
+    assert response.status_code == 204, response.text
+    assert names(client, tokens, notice["id"]) == [(1, "李娜"), (2, "张心怡")]
+    events = audit_events(client, tokens, notice["id"], "roster.removed")
+    assert len(events) == 1 and events[0]["changes"]["entry_id"] == first_id
+    added = client.post(f"{NOTICES}/{notice['id']}/roster", json={"name": "赵六"},
+                        token=tokens["editor"])
+    assert added.json()[0]["position"] == 3
+
+
+def test_delete_entry_of_another_notice_is_404(client, tokens):
+    mine = create(client, tokens)
+    other = create(client, tokens, roster=[{"name": "赵六"}])
+    other_entry = roster(client, other["id"], token=tokens["editor"])["items"][0]["id"]
+
+    response = client.delete(f"{NOTICES}/{mine['id']}/roster/{other_entry}",
+                             token=tokens["editor"])
+
+    assert_problem(response, 404)
+    assert names(client, tokens, other["id"]) == [(1, "赵六")]
+    assert len(names(client, tokens, mine["id"])) == 3
+
+
+# --- import -------------------------------------------------------------------------------------
+
+def test_import_csv_appends_rows(client, tokens):
+    notice = create(client, tokens)
+    data = "name,organization,credential_no\n赵六,中国电子报社,B00000001\n钱七,,\n".encode()
+
+    response = upload(client, tokens, notice["id"], "r.csv", data, "text/csv")
+
+    assert response.status_code == 201, response.text
+    assert response.json() == {"imported": 2, "roster_size": 5}
+    entries = roster(client, notice["id"], token=tokens["editor"])["items"]
+    assert [(e["position"], e["name"]) for e in entries[3:]] == [(4, "赵六"), (5, "钱七")]
+    assert entries[3]["credential_no"] == "B00000001"
+    assert entries[4]["organization"] is None
+    events = audit_events(client, tokens, notice["id"], "roster.imported")
+    assert len(events) == 1 and events[0]["changes"]["count"] == 2
+
+
+def test_import_xlsx_appends_rows(client, tokens):
+    notice = create(client, tokens, roster=[])
+    data = xlsx_bytes([["姓名", "单位"], ["赵六", "江西省工业和信息化厅"], ["钱七", None]])
+
+    response = upload(client, tokens, notice["id"], "r.xlsx", data,
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    assert response.status_code == 201, response.text
+    assert response.json() == {"imported": 2, "roster_size": 2}
+    entries = roster(client, notice["id"], token=tokens["editor"])["items"]
+    assert [(e["name"], e["organization"]) for e in entries] == [
+        ("赵六", "江西省工业和信息化厅"), ("钱七", None)]
+
+
+def test_import_with_one_bad_row_imports_nothing(client, tokens):
+    notice = create(client, tokens)
+    data = "name,organization\n赵六,中国电子报社\n,中国电子报社\n钱七,\n".encode()
+
+    response = upload(client, tokens, notice["id"], "r.csv", data, "text/csv")
+
+    body = assert_problem(response, 422, "rows.3.name")
+    assert "rows.2.name" not in body["errors"]
+    assert len(names(client, tokens, notice["id"])) == 3
+    assert audit_events(client, tokens, notice["id"], "roster.imported") == []
+
+
+def test_import_of_a_name_already_on_the_roster_imports_nothing(client, tokens):
+    notice = create(client, tokens)
+    data = "name\n赵六\n钱七\n李娜\n".encode()
+
+    response = upload(client, tokens, notice["id"], "r.csv", data, "text/csv")
+
+    assert_problem(response, 422, "rows.4.name")
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+def test_import_of_an_unsupported_file_type_is_refused(client, tokens):
+    notice = create(client, tokens)
+
+    response = upload(client, tokens, notice["id"], "r.txt", "name\n赵六\n".encode(),
+                      "text/plain")
+
+    assert_problem(response, 422, "file")
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+def test_import_over_10_mib_is_413(client, tokens):
+    notice = create(client, tokens)
+    data = "name\n赵六\n".encode() + b"\n" * (10 * 1024 * 1024)
+
+    response = upload(client, tokens, notice["id"], "r.csv", data, "text/csv")
+
+    assert_problem(response, 413)
+    assert len(names(client, tokens, notice["id"])) == 3
+
+
+def test_import_between_1_and_10_mib_is_not_refused_for_size(client, tokens):
+    notice = create(client, tokens)
+    data = "name\n赵六\n".encode() + b"\n" * (2 * 1024 * 1024)  # blank lines are skipped
+
+    response = upload(client, tokens, notice["id"], "r.csv", data, "text/csv")
+
+    assert response.status_code == 201, response.text
+    assert response.json() == {"imported": 1, "roster_size": 4}
