@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .common import PageArgsSchema, query_text
+from .common import PageArgsSchema, query_text, resource_id
 
 KINDS = ("meeting", "policy", "news")
 
@@ -17,7 +17,7 @@ class ArticleFieldsSchema(Schema):
     published_on = fields.Date()
     page = fields.String(allow_none=True, validate=validate.Length(max=64))
     body = fields.String(validate=validate.Length(max=200_000))
-    notice_ids = fields.List(fields.Integer(validate=validate.Range(min=1)),
+    notice_ids = fields.List(resource_id(),
                              validate=validate.Length(max=100))
 
 
@@ -41,10 +41,17 @@ class ArticleSchema(Schema):
     body = fields.String()
     notice_ids = fields.List(fields.Integer())
     snippet = fields.String(
-        metadata={"description": "Text around the hit, in list results with q."}
+        metadata={"description": "HTML-escaped text around the hit, the hit in <mark>; "
+                  "in list results with q."}
     )
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+
+
+class FacetsSchema(Schema):
+    kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    region = fields.Dict(keys=fields.String(), values=fields.Integer())
+    year = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 class ArticleQueryArgsSchema(PageArgsSchema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import PageArgsSchema
+from .common import PageArgsSchema, resource_id
 
 
 class AuditEventSchema(Schema):
@@ -18,5 +18,5 @@ class AuditEventSchema(Schema):
 
 class AuditQueryArgsSchema(PageArgsSchema):
     entity = fields.String(validate=validate.Length(max=32))
-    entity_id = fields.Integer()
+    entity_id = resource_id()
     action = fields.String(validate=validate.Length(max=64))

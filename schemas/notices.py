@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from .common import PageArgsSchema, query_text
+from .common import PageArgsSchema, query_text, resource_id
 
 STATUSES = ("draft", "scheduled", "open", "closed", "withdrawn")
 DEFAULT_CONTACT_LABEL = "举报电话"
@@ -80,7 +80,7 @@ class NoticeFieldsSchema(Schema):
     body = fields.String(validate=validate.Length(max=200_000))
     window = fields.Nested(WindowInputSchema)
     contacts = fields.List(fields.Nested(ContactInputSchema), validate=validate.Length(max=20))
-    article_ids = fields.List(fields.Integer(validate=validate.Range(min=1)),
+    article_ids = fields.List(resource_id(),
                               validate=validate.Length(max=100))
 
 

@@ -4,9 +4,10 @@ from collections import defaultdict
 from datetime import date
 
 from marshmallow import ValidationError
+from peewee import SQL, fn
 
-from . import audit
-from .db import database
+from . import audit, search, textsearch
+from .db import database, is_sqlite
 from .models import Article, Notice, NoticeArticle, utcnow
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
@@ -26,7 +27,10 @@ def check_notice_ids(notice_ids: list[int]) -> list[int]:
 def create_article(data: dict, actor: str) -> Article:
     with database.atomic():
         notice_ids = check_notice_ids(data.get("notice_ids", []))
-        article = Article.create(**{f: data[f] for f in ARTICLE_FIELDS if f in data})
+        article = Article(**{f: data[f] for f in ARTICLE_FIELDS if f in data})
+        search.tokenize(article)
+        article.save()
+        search.reindex(article)
         _replace_links(article, notice_ids)
         audit.record("article.created", "article", article.id, actor,
                      changes={"fields": sorted(data)})
@@ -42,7 +46,9 @@ def update_article(article: Article, data: dict, actor: str) -> Article:
         if "notice_ids" in data:
             _replace_links(article, check_notice_ids(data["notice_ids"]))
         article.updated_at = utcnow()
+        search.tokenize(article)
         article.save()
+        search.reindex(article)
         after = present_one(article)
         changes = {k: [before[k], after[k]] for k in after
                    if before[k] != after[k] and k != "updated_at"}
@@ -52,6 +58,7 @@ def update_article(article: Article, data: dict, actor: str) -> Article:
 
 def delete_article(article: Article, actor: str) -> None:
     with database.atomic():
+        search.unindex(article.id)
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
                      changes={"title": article.title})
@@ -65,17 +72,12 @@ def _replace_links(article: Article, notice_ids: list[int]) -> None:
         ).execute()
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` literally anywhere (wildcards in it are plain text)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filtered(query, *, q: str | None = None, kind: str | None = None, region: str | None = None,
              from_: date | None = None, to: date | None = None):
     if q:
-        pattern = like_pattern(q)
-        query = query.where(Article.title ** pattern | Article.body ** pattern)
+        condition = search.matches(q)
+        # A query with nothing searchable in it (only punctuation, say) finds nothing.
+        query = query.where(condition if condition is not None else SQL("1 = 0"))
     if kind:
         query = query.where(Article.kind == kind)
     if region:
@@ -87,14 +89,22 @@ def filtered(query, *, q: str | None = None, kind: str | None = None, region: st
     return query
 
 
-def snippet(text: str, q: str) -> str:
-    """About SNIPPET_CHARS characters of `text` around the first hit of `q`."""
-    at = text.find(q)
-    if at < 0:
-        return text[:SNIPPET_CHARS]
-    start = max(0, at - SNIPPET_CHARS // 2)
-    end = min(len(text), at + len(q) + SNIPPET_CHARS // 2)
-    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+def ranking(q: str | None) -> list:
+    """ORDER BY: with a query, title hits first; then newest first (the same on both databases)."""
+    newest = [Article.published_on.desc(), Article.id.desc()]
+    return [search.title_first(q), *newest] if q and search.matches(q) is not None else newest
+
+
+def facets(query) -> dict[str, dict[str, int]]:
+    """Counts by kind, region and year over the filtered (unpaginated) articles."""
+    year = (fn.substr(Article.published_on, 1, 4) if is_sqlite()
+            else fn.to_char(Article.published_on, "YYYY"))
+    counts = {}
+    for name, expression in (("kind", Article.kind), ("region", Article.region), ("year", year)):
+        grouped = (query.select(expression.alias("value"), fn.COUNT(Article.id).alias("n"))
+                   .order_by().group_by(expression).tuples())
+        counts[name] = {str(value): n for value, n in grouped if value is not None}
+    return counts
 
 
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:
@@ -112,7 +122,7 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
                                                              "created_at", "updated_at")}
         item["notice_ids"] = links[article.id]
         if q:
-            item["snippet"] = snippet(article.title + "\n" + article.body, q)
+            item["snippet"] = textsearch.snippet(article.body, q, SNIPPET_CHARS)
         items.append(item)
     return items
 

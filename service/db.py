@@ -50,3 +50,9 @@ def init_app(app: Flask) -> None:
     def _close(_exc):
         if not database.is_closed():
             database.close()
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` literally anywhere (its wildcards are plain text)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

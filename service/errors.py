@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
     )
 
     def database_unavailable(error):
-        log.warning("database unavailable: %s", type(error).__name__)
+        log.warning("database unavailable: %s: %s", type(error).__name__, error)
         return problem(503, "The database is not available; try again shortly.",
                        headers={"Retry-After": "5"})
 

@@ -67,23 +67,28 @@ def query_tokens(query: str) -> list[str]:
     return [token for group in _query_groups(query) for token in group]
 
 
-def fts5_match(query: str) -> str | None:
+def fts5_match(query: str, column: str | None = None) -> str | None:
+    """An FTS5 MATCH expression; with `column`, only that column may match."""
     groups = _query_groups(query)
     if not groups:
         return None
     phrases = ['"' + " ".join(group).replace('"', '""') + '"' for group in groups]
-    return " AND ".join(phrases)
+    expression = " AND ".join(phrases)
+    return f"{{{column}}} : ({expression})" if column else expression
 
 
-def _tsquery_operand(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+def _tsquery_operand(token: str, weight: str = "") -> str:
+    quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:{weight}" if weight else quoted
 
 
-def tsquery(query: str) -> str | None:
+def tsquery(query: str, weight: str = "") -> str | None:
+    """to_tsquery('simple', …) text; with `weight` ("A"), only lexemes of that weight match."""
     groups = _query_groups(query)
     if not groups:
         return None
-    phrases = ["(" + " <-> ".join(map(_tsquery_operand, group)) + ")" for group in groups]
+    phrases = ["(" + " <-> ".join(_tsquery_operand(t, weight) for t in group) + ")"
+               for group in groups]
     return " & ".join(phrases)
 
 

@@ -8,6 +8,7 @@ from schemas.articles import (
     ArticleFieldsSchema,
     ArticleQueryArgsSchema,
     ArticleSchema,
+    FacetsSchema,
 )
 from schemas.common import page_schema
 
@@ -17,7 +18,7 @@ from . import Blueprint, paginate
 
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
-ArticlePageSchema = page_schema(ArticleSchema, "ArticlePage")
+ArticlePageSchema = page_schema(ArticleSchema, "ArticlePage", facets=FacetsSchema)
 
 
 def get_article(article_id: int) -> Article:
@@ -33,12 +34,11 @@ class Articles(MethodView):
     @blp.response(200, ArticlePageSchema)
     def get(self, args):
         """Search and list articles"""
-        query = articles.filtered(Article.select(), **{k: v for k, v in args.items()
-                                                       if k not in ("page", "page_size")})
-        rows, envelope = paginate(
-            query.order_by(Article.published_on.desc(), Article.id.desc()), args)
+        filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+        query = articles.filtered(Article.select(), **filters)
+        rows, envelope = paginate(query.order_by(*articles.ranking(args.get("q"))), args)
         items = articles.present(rows, staff=auth.is_staff(), q=args.get("q"))
-        return {"items": items, **envelope}
+        return {"items": items, **envelope, "facets": articles.facets(query)}
 
     @blp.staff("editor")
     @blp.arguments(ArticleCreateSchema)
@@ -48,7 +48,7 @@ class Articles(MethodView):
         return articles.present_one(articles.create_article(data, auth.actor_name()))
 
 
-@blp.route("/<int:article_id>")
+@blp.route("/<id:article_id>")
 class ArticleById(MethodView):
     @blp.etag
     @blp.response(200, ArticleSchema)

@@ -15,7 +15,7 @@ from schemas.notices import (
 )
 
 from .. import auth, notices
-from ..articles import like_pattern
+from ..db import like_pattern
 from ..models import Notice, utcnow
 from . import Blueprint, paginate
 
@@ -69,7 +69,7 @@ class Notices(MethodView):
         return notices.present_one(notice, utcnow())
 
 
-@blp.route("/<int:notice_id>")
+@blp.route("/<id:notice_id>")
 class NoticeById(MethodView):
     @blp.etag
     @blp.response(200, NoticeSchema)
@@ -93,7 +93,7 @@ class NoticeById(MethodView):
         return notices.present_one(notice, utcnow())
 
 
-@blp.route("/<int:notice_id>/publish", methods=["POST"])
+@blp.route("/<id:notice_id>/publish", methods=["POST"])
 @blp.staff("publisher")
 @blp.response(200, NoticeSchema)
 def publish(notice_id):
@@ -102,7 +102,7 @@ def publish(notice_id):
     return notices.present_one(notice, utcnow())
 
 
-@blp.route("/<int:notice_id>/withdraw", methods=["POST"])
+@blp.route("/<id:notice_id>/withdraw", methods=["POST"])
 @blp.staff("publisher")
 @blp.arguments(WithdrawSchema)
 @blp.response(200, NoticeSchema)
@@ -113,7 +113,7 @@ def withdraw(data, notice_id):
     return notices.present_one(notice, utcnow())
 
 
-@blp.route("/<int:notice_id>/extend", methods=["POST"])
+@blp.route("/<id:notice_id>/extend", methods=["POST"])
 @blp.staff("publisher")
 @blp.arguments(ExtendSchema)
 @blp.response(200, NoticeSchema)

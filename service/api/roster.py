@@ -13,7 +13,7 @@ from schemas.roster import (
 )
 
 from .. import auth, notices
-from ..articles import like_pattern
+from ..db import like_pattern
 from ..models import RosterEntry
 from ..rosterfile import RosterFileError, read_roster
 from . import Blueprint, paginate
@@ -24,13 +24,15 @@ blp = Blueprint("roster", __name__, description="Rosters: the names a notice pub
 RosterPageSchema = page_schema(RosterEntrySchema, "RosterPage")
 
 
-@blp.route("/<int:notice_id>/roster")
+@blp.route("/<id:notice_id>/roster")
 class Roster(MethodView):
     @blp.arguments(RosterQueryArgsSchema, location="query")
     @blp.response(200, RosterPageSchema)
     def get(self, args, notice_id):
         """List a notice's roster in publication order"""
         notice = visible_notice(notice_id)
+        if notice.roster_hidden_at is not None and not auth.is_staff():
+            abort(404, message=f"The roster of notice {notice_id} is no longer public.")
         query = notice.roster.order_by(RosterEntry.position)
         if "q" in args:
             query = query.where(RosterEntry.name ** like_pattern(args["q"].strip()))
@@ -49,7 +51,7 @@ class Roster(MethodView):
         return [notices.roster_entry_dict(e, masked=False) for e in added]
 
 
-@blp.route("/<int:notice_id>/roster/<int:entry_id>", methods=["DELETE"])
+@blp.route("/<id:notice_id>/roster/<id:entry_id>", methods=["DELETE"])
 @blp.staff("editor")
 @blp.response(204)
 def delete_entry(notice_id, entry_id):
@@ -61,7 +63,7 @@ def delete_entry(notice_id, entry_id):
     notices.remove_roster_entry(notice, entry, auth.actor_name())
 
 
-@blp.route("/<int:notice_id>/roster:import", methods=["POST"])
+@blp.route("/<id:notice_id>/roster:import", methods=["POST"])
 @blp.staff("editor")
 @blp.arguments(RosterImportFileSchema, location="files")
 @blp.response(201, RosterImportResultSchema)

@@ -7,7 +7,8 @@ from peewee import fn
 from ..db import database, is_sqlite
 from ..models import SchemaVersion
 
-# (version, module): each module has upgrade(db). Append only; never edit an applied one.
+# (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
+# shipped. v1 creates the tables from the models, so later migrations must check before adding.
 MIGRATIONS = [(1, "v0001_initial")]
 LATEST = MIGRATIONS[-1][0]
 
@@ -31,7 +32,7 @@ def migrate() -> list[int]:
         current = applied_version()
         for version, module in MIGRATIONS:
             if version > current:
-                import_module(f"{__name__}.{module}").upgrade(database)
+                import_module(f"{__name__}.{module}").upgrade(database, is_sqlite())
                 SchemaVersion.create(version=version)
                 applied.append(version)
     return applied

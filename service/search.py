@@ -1,0 +1,50 @@
+"""Full-text search over articles, the same on SQLite (FTS5) and PostgreSQL (tsvector + GIN)."""
+
+from peewee import SQL, Case
+
+from . import textsearch
+from .db import database, is_sqlite
+from .models import Article
+
+TITLE_WEIGHT = "A"
+
+
+def tokenize(article: Article) -> None:
+    """Fill the article's token columns from its text (before saving)."""
+    article.title_tokens = textsearch.index_tokens(article.title)
+    article.body_tokens = textsearch.index_tokens(article.body)
+
+
+def reindex(article: Article) -> None:
+    """Bring the SQLite index in step with a saved article (PostgreSQL's column is generated)."""
+    if is_sqlite():
+        unindex(article.id)
+        database.execute_sql(
+            "INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (article.id, article.title_tokens, article.body_tokens),
+        )
+
+
+def unindex(article_id: int) -> None:
+    if is_sqlite():
+        database.execute_sql("DELETE FROM article_fts WHERE rowid = ?", (article_id,))
+
+
+def matches(query: str, *, title_only: bool = False):
+    """SQL condition: the article contains the query (as phrases); None if nothing is searchable."""
+    if is_sqlite():
+        expression = textsearch.fts5_match(query, "title" if title_only else None)
+        if expression is None:
+            return None
+        return Article.id.in_(
+            SQL("(SELECT rowid FROM article_fts WHERE article_fts MATCH ?)", [expression])
+        )
+    expression = textsearch.tsquery(query, TITLE_WEIGHT if title_only else "")
+    if expression is None:
+        return None
+    return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
+
+
+def title_first(query: str):
+    """ORDER BY term putting articles whose title holds the query first."""
+    return Case(None, [(matches(query, title_only=True), 0)], 1)

@@ -1,0 +1,183 @@
+"""The command-line tools: init-db, seed, create-token and import-roster."""
+
+import hashlib
+import re
+
+import pytest
+
+from service.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
+
+
+def make_notice(client, tokens, *, publish=False):
+    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+        "title": "核验人员名单公示", "category": "press_credential_verification",
+        "issuer": "中国电子报", "window": {"start": "2024-01-26", "end": "2024-02-05"},
+        "contacts": [{"number": "010-83138953"}]})
+    assert response.status_code == 201, response.text
+    notice = response.json()
+    if publish:
+        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
+                               token=tokens["publisher"])
+        assert response.status_code == 200, response.text
+    return notice
+
+
+def roster_names(notice_id):
+    return [e.name for e in RosterEntry.select().where(RosterEntry.notice == notice_id)
+            .order_by(RosterEntry.position)]
+
+
+def counts():
+    return {model.__name__: model.select().count()
+            for model in (Notice, Article, RosterEntry, AuditEvent)}
+
+
+def test_init_db_twice_says_current_and_keeps_one_version_row(runner, db):
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    assert "current" in second.output
+    assert SchemaVersion.select().count() == 1
+
+
+def test_seed_twice_adds_nothing_the_second_time(runner, db):
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    after_first = counts()
+    assert after_first["Notice"] == 1
+    assert after_first["Article"] == 3
+    assert after_first["RosterEntry"] == 22
+    assert after_first["AuditEvent"] > 0
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0, second.output
+    assert counts() == after_first
+    assert "0 notices" in second.output and "0 articles" in second.output
+
+
+def test_create_token_prints_the_token_alone_on_the_last_line(runner, db):
+    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk"])
+    assert result.exit_code == 0, result.output
+    last_line = result.stdout.rstrip("\n").splitlines()[-1]
+    assert re.fullmatch(r"[A-Za-z0-9_\-]{32,}", last_line)
+    row = ApiToken.get(ApiToken.label == "desk")
+    assert row.role == "publisher"
+    assert row.token_hash == hashlib.sha256(last_line.encode()).hexdigest()
+
+
+def test_create_token_stores_only_the_hash(runner, db):
+    result = runner.invoke(args=["create-token", "--role", "admin", "--label", "ops"])
+    token = result.stdout.strip().splitlines()[-1]
+    for row in ApiToken.select().tuples():
+        assert token not in [str(value) for value in row]
+    for event in AuditEvent.select():
+        assert token not in (event.changes or "") and token not in event.actor
+
+
+def test_created_token_works_on_a_staff_route(runner, client):
+    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk"])
+    token = result.stdout.strip().splitlines()[-1]
+    assert client.get("/api/v1/audit").status_code == 401
+    response = client.get("/api/v1/audit", token=token)
+    assert response.status_code == 200
+    assert response.json()["items"][0]["action"] == "token.created"
+
+
+def test_created_editor_token_is_below_publisher(runner, client):
+    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk"])
+    token = result.stdout.strip().splitlines()[-1]
+    assert client.get("/api/v1/audit", token=token).status_code == 403
+
+
+@pytest.mark.parametrize("args", [
+    ["create-token", "--role", "superuser", "--label", "x"],
+    ["create-token", "--role", "", "--label", "x"],
+    ["create-token", "--label", "x"],
+    ["create-token", "--role", "editor"],
+])
+def test_create_token_with_bad_arguments_fails_and_stores_nothing(runner, db, args):
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert ApiToken.select().count() == 0
+
+
+def test_import_roster_csv_into_a_draft(runner, client, tokens, db, tmp_path):
+    notice = make_notice(client, tokens)
+    path = tmp_path / "roster.csv"
+    path.write_text("name,organization,credential_no\n刘东,中国电子报,B11000001\n"
+                    "胡春民,中国电子报,\n张心怡,,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3" in result.stdout
+    assert roster_names(notice["id"]) == ["刘东", "胡春民", "张心怡"]
+    entry = RosterEntry.get(RosterEntry.name == "刘东")
+    assert (entry.organization, entry.credential_no) == ("中国电子报", "B11000001")
+    assert AuditEvent.get(AuditEvent.action == "roster.imported").entity_id == notice["id"]
+
+
+def test_import_roster_appends_after_existing_entries(runner, client, tokens, db, tmp_path):
+    notice = make_notice(client, tokens)
+    client.post(f"/api/v1/notices/{notice['id']}/roster", json={"name": "刘东"},
+                token=tokens["editor"])
+    path = tmp_path / "roster.csv"
+    path.write_text("name\n胡春民\n连晓东\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code == 0, result.output
+    assert roster_names(notice["id"]) == ["刘东", "胡春民", "连晓东"]
+
+
+@pytest.mark.parametrize("csv_text", [
+    "name,organization\n刘东,中国电子报\n,中国电子报\n",  # a blank name
+    "name\n刘东\n胡春民\n刘东\n",                    # a duplicate
+    "name\n刘东\n" + "张" * 65 + "\n",                # a name over 64 characters
+])
+def test_import_roster_with_a_bad_row_imports_nothing(runner, client, tokens, db, tmp_path,
+                                                      csv_text):
+    notice = make_notice(client, tokens)
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code != 0
+    assert roster_names(notice["id"]) == []
+    assert not AuditEvent.select().where(AuditEvent.action == "roster.imported").exists()
+
+
+def test_import_roster_names_the_bad_row(runner, client, tokens, db, tmp_path):
+    notice = make_notice(client, tokens)
+    path = tmp_path / "roster.csv"
+    path.write_text("name\n刘东\n胡春民\n刘东\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code != 0
+    assert "4" in result.output
+
+
+def test_import_roster_into_a_published_notice_fails(runner, client, tokens, db, tmp_path):
+    notice = make_notice(client, tokens, publish=True)
+    path = tmp_path / "roster.csv"
+    path.write_text("name\n刘东\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code != 0
+    assert roster_names(notice["id"]) == []
+
+
+def test_import_roster_into_an_unknown_notice_fails(runner, db, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("name\n刘东\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", "999", str(path)])
+    assert result.exit_code != 0
+    assert RosterEntry.select().count() == 0
+
+
+def test_import_roster_of_a_missing_file_fails(runner, client, tokens, tmp_path):
+    notice = make_notice(client, tokens)
+    result = runner.invoke(args=["import-roster", str(notice["id"]),
+                                 str(tmp_path / "absent.csv")])
+    assert result.exit_code != 0
+
+
+@pytest.mark.parametrize("command", ["init-db", "seed", "create-token", "import-roster"])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(args=[command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert command in result.output

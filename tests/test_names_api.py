@@ -1,0 +1,137 @@
+"""The public name check, GET /api/v1/names?q=, over HTTP."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+NAMES = "/api/v1/names"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def make_notice(client, tokens, *, title, roster, start="2024-01-26", end="2024-02-05",
+                publish=True):
+    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+        "title": title, "category": "press_credential_verification", "issuer": "中国电子报",
+        "window": {"start": start, "end": end, "timezone": "Asia/Shanghai"},
+        "contacts": [{"number": "010-83138953", "label": "举报电话"},
+                     {"number": "010-64081702", "label": "举报电话"}],
+        "roster": [{"name": name} for name in roster]})
+    assert response.status_code == 201, response.text
+    notice = response.json()
+    if publish:
+        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
+                               token=tokens["publisher"])
+        assert response.status_code == 200, response.text
+        notice = response.json()
+    return notice
+
+
+def check(client, q):
+    response = client.get(NAMES, params={"q": q})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def roster_ids(client, tokens, notice_id):
+    items = client.get(f"/api/v1/notices/{notice_id}/roster",
+                       token=tokens["editor"]).json()["items"]
+    return {item["name"]: item["id"] for item in items}
+
+
+def test_name_on_published_roster_is_an_exact_match_with_its_notice(client, tokens):
+    notice = make_notice(client, tokens, title="《中国电子报》核验人员名单公示",
+                         roster=["刘东", "胡春民", "张心怡"])
+    body = check(client, "张心怡")
+    assert body["query"] == "张心怡"
+    assert body["normalized"] == "张心怡"
+    [match] = body["matches"]
+    assert match["name"] == "张心怡"
+    assert match["match"] == "exact"
+    assert match["entry_id"] == roster_ids(client, tokens, notice["id"])["张心怡"]
+    assert set(match["notice"]) == {"id", "title", "issuer", "status", "window", "contacts"}
+    assert match["notice"]["id"] == notice["id"]
+    assert match["notice"]["title"] == "《中国电子报》核验人员名单公示"
+    assert match["notice"]["issuer"] == "中国电子报"
+    assert match["notice"]["status"] == "closed"
+    assert match["notice"]["window"]["start"] == "2024-01-26"
+    assert match["notice"]["window"]["end"] == "2024-02-05"
+    assert [c["e164"] for c in match["notice"]["contacts"]] == ["+861083138953",
+                                                                "+861064081702"]
+
+
+def test_name_check_is_public_and_chinese_is_not_escaped(client, tokens):
+    make_notice(client, tokens, title="公示", roster=["张心怡"])
+    response = client.get(NAMES, params={"q": "张心怡"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "张心怡" in response.text
+
+
+@pytest.mark.parametrize("q", ["  张心怡  ", "\u3000张心怡\u3000", " \u3000张心怡 \u3000 "])
+def test_surrounding_ascii_and_full_width_spaces_are_trimmed(client, tokens, q):
+    make_notice(client, tokens, title="公示", roster=["张心怡"])
+    body = check(client, q)
+    assert body["normalized"] == "张心怡"
+    assert [m["name"] for m in body["matches"]] == ["张心怡"]
+    assert body["matches"][0]["match"] == "exact"
+
+
+def test_drafts_never_match(client, tokens):
+    make_notice(client, tokens, title="草稿", roster=["张心怡", "徐恒"], publish=False)
+    make_notice(client, tokens, title="已发布", roster=["徐恒"])
+    assert check(client, "张心怡")["matches"] == []
+    assert [m["notice"]["title"] for m in check(client, "徐恒")["matches"]] == ["已发布"]
+
+
+def test_unknown_name_gives_an_empty_list(client, tokens):
+    make_notice(client, tokens, title="公示", roster=["刘东"])
+    body = check(client, "王小明")
+    assert body["matches"] == []
+    assert body["normalized"] == "王小明"
+
+
+def test_missing_q_is_422_naming_q(client):
+    response = client.get(NAMES)
+    assert response.status_code == 422
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert "q" in response.json()["errors"]
+
+
+def test_q_over_200_characters_is_422(client):
+    response = client.get(NAMES, params={"q": "张" * 201})
+    assert response.status_code == 422
+    assert "q" in response.json()["errors"]
+
+
+def test_q_of_200_characters_is_accepted(client):
+    response = client.get(NAMES, params={"q": "张" * 200})
+    assert response.status_code != 500
+    assert response.status_code in (200, 422)
+
+
+@pytest.mark.parametrize("q", [" ", "   ", "\u3000\u3000"])
+def test_q_of_only_spaces_is_422(client, q):
+    response = client.get(NAMES, params={"q": q})
+    assert response.status_code == 422
+    assert "q" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("q", ["%", "张%", "张_怡", "__", "%心%"])
+def test_percent_and_underscore_are_not_wildcards(client, tokens, q):
+    make_notice(client, tokens, title="公示", roster=["张心怡", "刘东"])
+    assert check(client, q)["matches"] == []
+
+
+def test_open_notices_are_ordered_before_closed_ones(client, tokens):
+    today = datetime.now(SHANGHAI).date()
+    older_closed = make_notice(client, tokens, title="已结束一", roster=["王伟"])
+    open_notice = make_notice(client, tokens, title="正在公示", roster=["王伟"],
+                              start=(today - timedelta(days=1)).isoformat(),
+                              end=(today + timedelta(days=10)).isoformat())
+    newer_closed = make_notice(client, tokens, title="已结束二", roster=["王伟"],
+                               start="2024-03-01", end="2024-03-10")
+    matches = check(client, "王伟")["matches"]
+    assert [m["notice"]["status"] for m in matches] == ["open", "closed", "closed"]
+    assert matches[0]["notice"]["id"] == open_notice["id"]
+    assert {m["notice"]["id"] for m in matches[1:]} == {older_closed["id"], newer_closed["id"]}
