@@ -51,8 +51,3 @@ def init_app(app: Flask) -> None:
         if not database.is_closed():
             database.close()
 
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` literally anywhere (its wildcards are plain text)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

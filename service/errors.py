@@ -90,5 +90,10 @@ def init_app(app: Flask) -> None:
         return problem(503, "The database is not available; try again shortly.",
                        headers={"Retry-After": "5"})
 
+    def unexpected(error):
+        log.exception("unhandled %s", type(error).__name__)
+        return problem(500, "Something went wrong on our side; it has been logged.")
+
+    app.register_error_handler(Exception, unexpected)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)

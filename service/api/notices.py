@@ -15,7 +15,6 @@ from schemas.notices import (
 )
 
 from .. import auth, notices
-from ..db import like_pattern
 from ..models import Notice, utcnow
 from . import Blueprint, paginate
 
@@ -52,8 +51,7 @@ class Notices(MethodView):
         if "issuer" in args:
             query = query.where(Notice.issuer == args["issuer"])
         if "q" in args:
-            pattern = like_pattern(args["q"])
-            query = query.where(Notice.title ** pattern | Notice.body ** pattern)
+            query = query.where(Notice.title.contains(args["q"]) | Notice.body.contains(args["q"]))
         if "open_on" in args:
             query = query.where(notices.open_during_day_condition(
                 args["open_on"], current_app.config["NOTICE_TIMEZONE"]))

@@ -13,7 +13,6 @@ from schemas.roster import (
 )
 
 from .. import auth, notices
-from ..db import like_pattern
 from ..models import RosterEntry
 from ..rosterfile import RosterFileError, read_roster
 from . import Blueprint, paginate
@@ -35,7 +34,7 @@ class Roster(MethodView):
             abort(404, message=f"The roster of notice {notice_id} is no longer public.")
         query = notice.roster.order_by(RosterEntry.position)
         if "q" in args:
-            query = query.where(RosterEntry.name ** like_pattern(args["q"].strip()))
+            query = query.where(RosterEntry.name.contains(args["q"].strip()))
         rows, envelope = paginate(query, args)
         masked = not auth.is_staff()
         return {"items": [notices.roster_entry_dict(e, masked=masked) for e in rows], **envelope}

@@ -5,7 +5,6 @@ from flask.views import MethodView
 from schemas.search import SearchArgsSchema, SearchResultSchema
 
 from .. import articles, auth, notices
-from ..db import like_pattern
 from ..models import Article, Notice, utcnow
 from ..namecheck import check_name
 from . import Blueprint
@@ -21,9 +20,9 @@ class Search(MethodView):
     def get(self, args):
         """Search notices, roster names and articles at once"""
         q, limit, now, staff = args["q"], args["limit"], utcnow(), auth.is_staff()
-        pattern = like_pattern(q.strip())
+        text = q.strip()
         found_notices = (notices.notices_query(staff=staff)
-                         .where(Notice.title ** pattern | Notice.body ** pattern)
+                         .where(Notice.title.contains(text) | Notice.body.contains(text))
                          .order_by(notices.status_rank(now), Notice.id.desc()).limit(limit))
         try:
             names = check_name(q, now)["matches"][:limit]
