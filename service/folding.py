@@ -2,6 +2,7 @@
 
 import string
 import unicodedata
+from functools import lru_cache
 
 from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -73,25 +74,30 @@ def _romanize(text: str) -> str | None:
     return "".join(char for char in folded if char in string.ascii_lowercase)
 
 
-def pinyin_keys(name: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def _readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character: the surname table's first, then pypinyin's."""
+    heteronyms = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
+    readings = [*SURNAMES.get(char, ()), *(_romanize(r) or "" for r in heteronyms)]
+    return tuple(dict.fromkeys(readings))
+
+
+@lru_cache(maxsize=262_144)
+def pinyin_keys(name: str) -> frozenset[str]:
     """Toneless pinyin keys of the name, one per surname reading a person might type."""
     folded = variant_key(name)
-    whole = _romanize(folded)
-    if not whole:
-        return set()
+    after_first = _romanize(folded[1:])
+    if after_first is None or _romanize(folded[0]) is None:
+        return frozenset()
     # Most likely readings first, so the cap drops the rare ones.
     keys: list[str] = []
     if len(folded) > 1:
         after_compound = _romanize(folded[2:]) or ""
         keys += [reading + after_compound for reading in SURNAMES.get(folded[:2], ())]
-    after_first = _romanize(folded[1:]) or ""
-    keys += [reading + after_first for reading in SURNAMES.get(folded[0], ())]
-    keys.append(whole)
-    for reading in pinyin(folded[0], style=Style.NORMAL, heteronym=True)[0]:
-        keys.append((_romanize(reading) or "") + after_first)
+    keys += [reading + after_first for reading in _readings(folded[0])]
     # ü is typed v, u or yu (吕 lv, lu, lyu on passports).
     keys += [key.replace("v", spelling) for key in keys if "v" in key for spelling in ("u", "yu")]
-    return set(list(dict.fromkeys(keys))[:MAX_PINYIN_KEYS])
+    return frozenset(key for key in list(dict.fromkeys(keys))[:MAX_PINYIN_KEYS] if key)
 
 
 def query_pinyin_key(query: str) -> str | None:
