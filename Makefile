@@ -23,9 +23,12 @@ init-db: $(VENV)/.runtime
 seed: init-db
 	$(FLASK) seed
 
-## Serve the seeded registry on http://127.0.0.1:$(PORT) with SQLite at var/registry.db.
+## Serve the seeded registry on http://127.0.0.1:$(PORT) with SQLite at var/registry.db,
+## with the notice scheduler beside it (stopped when the server stops).
 run: seed
-	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
 
 ## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set).
 test: $(VENV)/.dev

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from tqdm import tqdm
 
@@ -79,6 +80,16 @@ def _format_errors(errors: dict[str, list[str]]) -> str:
     return "nothing imported:\n" + "\n".join(lines)
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the notice scheduler in the foreground until SIGTERM/SIGINT (one leader, others wait)."""
+    from .scheduler import run_forever
+
+    run_forever(current_app)
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_token_command, import_roster_command):
+    for command in (init_db_command, seed_command, create_token_command, import_roster_command,
+                    scheduler_command):
         app.cli.add_command(command)

@@ -7,6 +7,10 @@ DEFAULTS = {
     "NOTICE_TIMEZONE": "Asia/Shanghai",
     "LOG_LEVEL": "INFO",
     "PHONE_REGION": "CN",
+    "SCHEDULER_POLL_SECONDS": "1",
+    "SCHEDULER_METRICS_PORT": "",  # unset: the scheduler serves no metrics port
+    "SCHEDULER_METRICS_ADDR": "127.0.0.1",
+    "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": "",  # unset: rosters stay public
 }
 
 MAX_BODY_BYTES = 1024 * 1024

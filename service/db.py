@@ -23,9 +23,9 @@ def open_database(url: str):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # IMMEDIATE: a deferred transaction that reads then writes fails with SQLITE_BUSY_SNAPSHOT
         # under concurrent writers, whatever the busy timeout.
-        return SqliteDatabase(
-            path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE", autoconnect=False
-        )
+        # RETURNING (SQLite ≥ 3.35) lets a guarded UPDATE say which rows it changed.
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE",
+                              returning_clause=True, autoconnect=False)
     return connect(url, autoconnect=False)
 
 

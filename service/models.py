@@ -8,6 +8,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -152,9 +153,24 @@ class AuditEvent(BaseModel):
         indexes = ((("entity", "entity_id"), False),)
 
 
+class SchedulerInstance(BaseModel):
+    """Heartbeat of each running scheduler process: which one leads, and how it is doing."""
+
+    id = CharField(max_length=64, primary_key=True)
+    host = CharField(max_length=200)
+    pid = IntegerField()
+    role = CharField(max_length=16)  # leader | standby
+    started_at = UTCDateTimeField(default=utcnow)
+    heartbeat_at = UTCDateTimeField(default=utcnow, index=True)
+    last_run_at = UTCDateTimeField(null=True)
+    lag_seconds = FloatField(null=True)  # how late the last transition was recorded
+    transitions_written = IntegerField(default=0)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = UTCDateTimeField(default=utcnow)
 
 
-TABLES = [Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle, ApiToken, AuditEvent]
+TABLES = [Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle, ApiToken, AuditEvent,
+          SchedulerInstance]

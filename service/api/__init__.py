@@ -12,7 +12,9 @@ from schemas.common import MAX_ID, ProblemSchema
 from .. import auth
 from ..errors import from_http_exception
 
-RESOURCE_MODULES = ("health", "notices", "roster", "names", "articles", "search", "audit")
+RESOURCE_MODULES = (
+    "health", "notices", "roster", "names", "articles", "search", "audit", "scheduler",
+)
 BEARER = "bearerAuth"
 OPTIONAL_IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
