@@ -85,7 +85,7 @@ class LeaderLock:
 
 
 class NoticeScheduler:
-    """Waits for leadership, then keeps one date job per coming transition and records them."""
+    """Waits for leadership, then keeps a date job per coming due instant and records them."""
 
     def __init__(self, database_url: str, timezone: str, *, poll_seconds: float = 1.0,
                  roster_public_days: int | None = None):
@@ -114,8 +114,7 @@ class NoticeScheduler:
 
     def stop(self, *_signal) -> None:
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self._shutdown()
 
     def _lead(self) -> None:
         IS_LEADER.set(1)
@@ -135,24 +134,29 @@ class NoticeScheduler:
 
     def _reconcile(self) -> None:
         """Catch up on anything due, then bring the date jobs in step with the database."""
+        if self.stopping.is_set():
+            return
         if not self.lock.is_held():
             log.warning("scheduler %s lost the leader lock", self.instance_id)
-            self.scheduler.shutdown(wait=False)
+            self._shutdown()
             return
         with database.connection_context():
             self._record_due()
             now = utcnow()
-            wanted = {f"{action}:{notice_id}": due_at for due_at, action, notice_id
+            # One date job per distinct due instant: notices due together are written together.
+            wanted = {f"due:{due_at.isoformat()}": due_at for due_at, _, _
                       in transitions.upcoming_transitions(now, now + JOB_HORIZON)}
             for job in self.scheduler.get_jobs():
-                if ":" in job.id and job.id not in wanted:
+                if job.id.startswith("due:") and job.id not in wanted:
                     job.remove()  # withdrawn, extended beyond the horizon, or already written
             for job_id, due_at in wanted.items():
-                job = self.scheduler.get_job(job_id)
-                if job is None or job.next_run_time != due_at:
-                    self.scheduler.add_job(self._on_due, "date", run_date=due_at, id=job_id,
-                                           replace_existing=True)
+                if self.scheduler.get_job(job_id) is None:
+                    self.scheduler.add_job(self._on_due, "date", run_date=due_at, id=job_id)
             self._heartbeat("leader")
+
+    def _shutdown(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def _on_due(self) -> None:
         with database.connection_context():

@@ -13,6 +13,7 @@ import pytest
 from service.db import database
 from service.models import AuditEvent, Notice
 from service.transitions import hide_expired_rosters, record_due_transitions
+from tests.processes import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
@@ -212,3 +213,16 @@ def test_rosters_stay_public_by_default(client, tokens, start_scheduler):
     wait_for_events(closed_long_ago, 2, seconds=8)
     assert client.get(f"/api/v1/notices/{closed_long_ago}/roster").json()["total"] == 1
     assert len(client.get("/api/v1/names", params={"q": "刘晶"}).json()["matches"]) == 1
+
+
+def test_scheduler_metrics_count_transitions_and_lag(client, tokens, start_scheduler):
+    port = free_port()
+    notice_id = publish_notice(client, tokens, soon(-120), soon(-60))
+    process = start_scheduler(SCHEDULER_METRICS_PORT=str(port))
+    wait_for_events(notice_id, 2, seconds=8)
+    text = wait_until_ready(f"http://127.0.0.1:{port}/metrics", process)
+    assert 'registry_scheduler_transitions_total{action="notice.closed"} 1.0' in text
+    assert "registry_scheduler_is_leader 1.0" in text
+    lag = float(next(line.split()[1] for line in text.splitlines()
+                     if line.startswith("registry_scheduler_lag_seconds ")))
+    assert 59 <= lag < 120  # the closing was caught up about a minute late

@@ -1,0 +1,28 @@
+"""Helpers for tests that run real processes: free ports and waiting for readiness."""
+
+import socket
+import subprocess
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 20) -> str:
+    """Poll `url` until it answers 200 (returning its text); fail if the process exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the process exited early"
+        try:
+            response = requests.get(url, timeout=1)
+            if response.status_code == 200:
+                return response.text
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready in {seconds}s")
