@@ -34,12 +34,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not (request.endpoint or "").endswith("import_roster"):
             request.max_content_length = config.MAX_BODY_BYTES
 
-    from . import api, cli, db, errors, metrics
+    from . import api, cli, db, errors, metrics, pages
 
     db.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)
     api.init_app(app)
+    app.register_blueprint(pages.bp)
     cli.init_app(app)
     return app
 
