@@ -1,11 +1,8 @@
 """The public-notice registry: a Flask application factory."""
 
-import logging
-import sys
-
 from flask import Flask, request
 
-from . import config
+from . import config, logs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    _configure_logging(app.config["LOG_LEVEL"])
+    logs.configure(app.config["LOG_LEVEL"])
 
     @app.before_request
     def _limit_body_size():
@@ -36,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import api, cli, db, errors, metrics, pages
 
+    logs.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)
@@ -43,11 +41,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     cli.init_app(app)
     return app
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        stream=sys.stdout,
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )

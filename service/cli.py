@@ -80,6 +80,31 @@ def _format_errors(errors: dict[str, list[str]]) -> str:
     return "nothing imported:\n" + "\n".join(lines)
 
 
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_command(file):
+    """Write a consistent, versioned dump of every table (tokens excluded) to FILE."""
+    from .backup import export_to
+
+    with database.connection_context():
+        counts = export_to(file)
+    click.echo(f"exported {sum(counts.values())} rows to {file}: {counts}")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file):
+    """Load a dump made by `export` into an empty, migrated database (all or nothing)."""
+    from .backup import BackupError, import_from
+
+    with database.connection_context():
+        try:
+            counts = import_from(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"imported {sum(counts.values())} rows from {file}: {counts}")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -91,5 +116,5 @@ def scheduler_command():
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_command, create_token_command, import_roster_command,
-                    scheduler_command):
+                    scheduler_command, export_command, import_command):
         app.cli.add_command(command)

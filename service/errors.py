@@ -8,6 +8,8 @@ from marshmallow import ValidationError
 from peewee import DoesNotExist, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .metrics import DB_ERRORS
+
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "about:blank"
@@ -87,6 +89,7 @@ def init_app(app: Flask) -> None:
 
     def database_unavailable(error):
         log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        DB_ERRORS.labels(type(error).__name__).inc()
         return problem(503, "The database is not available; try again shortly.",
                        headers={"Retry-After": "5"})
 

@@ -1,15 +1,26 @@
-"""Prometheus metrics: request counts and latency by route and status."""
+"""Prometheus metrics: requests and latency by route and status, database errors.
 
+Under gunicorn with several workers, PROMETHEUS_MULTIPROC_DIR (set by deploy/gunicorn.conf.py)
+makes every worker write its samples there and /metrics add them up."""
+
+import os
 import time
 
 from flask import Flask, g, request
-from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 
 REQUESTS = Counter("registry_http_requests_total", "HTTP requests", ["route", "method", "status"])
 LATENCY = Histogram("registry_http_request_seconds", "HTTP request latency", ["route", "method"])
+DB_ERRORS = Counter("registry_db_errors_total", "Requests refused because the database failed",
+                    ["error"])
 
 
 def registry():
+    """The registry to expose: all workers' samples in multiprocess mode, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        combined = CollectorRegistry()
+        multiprocess.MultiProcessCollector(combined)
+        return combined
     return REGISTRY
 
 
@@ -20,6 +31,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _observe(response):
+        # The route template (/api/v1/notices/<id:notice_id>), never the URL: no ids or queries.
         route = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         if "started" in g:
