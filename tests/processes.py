@@ -22,7 +22,7 @@ def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 20) -
             response = requests.get(url, timeout=1)
             if response.status_code == 200:
                 return response.text
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still booting
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} not ready in {seconds}s")

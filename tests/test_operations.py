@@ -1,0 +1,141 @@
+"""Operations with real processes: request ids, logs free of personal data, 503 while the
+database is unreachable and recovery after, graceful SIGTERM."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+
+from tests.processes import free_port, wait_until_ready
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """Start the real gunicorn on a database URL; returns (base_url, process, log_path)."""
+    started = []
+
+    def start(database_url: str, **env):
+        port = free_port()
+        log_path = tmp_path / f"gunicorn-{port}.log"
+        full_env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
+                    "WEB_CONCURRENCY": "2", **env}
+        subprocess.run([BIN / "flask", "--app", "service", "init-db"], cwd=ROOT, env=full_env,
+                       check=True, capture_output=True)
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "service:create_app()"],
+                cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{base}/healthz", process)
+        return base, process, log_path
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def own_postgres(postgres_url):
+    """A PostgreSQL database for one gunicorn, and a way to cut it off and bring it back."""
+    name = postgres_url.rsplit("/", 1)[1] + "_ops"
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+
+    def allow(allowed: bool):
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = %s", (name,))
+
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}", allow
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def test_request_id_is_echoed_or_generated(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
+        "X-Request-ID"] == "abc-123"
+    generated = client.get("/healthz", headers={"X-Request-ID": "not valid!"}).headers[
+        "X-Request-ID"]
+    assert generated != "not valid!" and len(generated) == 32
+
+
+def test_database_unreachable_gives_503_then_recovers(gunicorn, own_postgres):
+    database_url, allow = own_postgres
+    base, _, _ = gunicorn(database_url)
+    assert requests.get(f"{base}/readyz", timeout=5).status_code == 200
+
+    allow(False)
+    for path in ("/readyz", "/api/v1/notices", "/api/v1/names?q=张心怡"):
+        response = requests.get(base + path, timeout=10)
+        assert response.status_code == 503, path
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == 503
+    assert requests.get(f"{base}/healthz", timeout=5).status_code == 200  # still alive
+
+    allow(True)
+    assert requests.get(f"{base}/readyz", timeout=5).status_code == 200
+    assert requests.get(f"{base}/api/v1/notices", timeout=5).status_code == 200
+
+
+def test_sigterm_lets_an_in_flight_import_finish(gunicorn, database_url, app, tokens):
+    base, process, _ = gunicorn(database_url)
+    auth = {"Authorization": f"Bearer {tokens['editor']}"}
+    notice = requests.post(f"{base}/api/v1/notices", headers=auth, timeout=10, json={
+        "title": "大名单", "category": "test", "issuer": "测试"}).json()
+    rows = "\n".join(f"测试{i:05d}" for i in range(20_000))
+    answer = {}
+
+    def upload():
+        answer["response"] = requests.post(
+            f"{base}/api/v1/notices/{notice['id']}/roster:import", headers=auth, timeout=60,
+            files={"file": ("names.csv", f"name\n{rows}\n".encode(), "text/csv")})
+
+    uploading = threading.Thread(target=upload)
+    uploading.start()
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    uploading.join(timeout=60)
+    assert process.wait(timeout=30) == 0
+    assert answer["response"].status_code == 201
+    assert answer["response"].json() == {"imported": 20_000, "roster_size": 20_000}
+
+
+def test_logs_are_json_and_free_of_personal_data(gunicorn, database_url, app, tokens):
+    base, process, log_path = gunicorn(database_url, LOG_LEVEL="INFO")
+    auth = {"Authorization": f"Bearer {tokens['editor']}"}
+    notice = requests.post(f"{base}/api/v1/notices", headers=auth, timeout=10, json={
+        "title": "日志测试", "category": "test", "issuer": "测试",
+        "roster": [{"name": "诸玲珍", "credential_no": "11000099887766"}]}).json()
+    requests.post(f"{base}/api/v1/notices/{notice['id']}/roster", headers=auth, timeout=10,
+                  json={"name": "诸玲珍"})  # a duplicate: 422
+    requests.get(f"{base}/api/v1/names", params={"q": "许子皓"}, timeout=10)
+    requests.get(f"{base}/api/v1/notices", timeout=10,
+                 headers={"Authorization": "Bearer wrong-token-value", "X-Request-ID": "r-42"})
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    output = log_path.read_text(encoding="utf-8")
+    for secret in ("诸玲珍", "11000099887766", "许子皓", "%E8%AE%B8", tokens["editor"],
+                   "wrong-token-value"):
+        assert secret not in output
+    access = [json.loads(line) for line in output.splitlines() if line.startswith('{"remote"')]
+    assert {"path": "/api/v1/notices", "request_id": "r-42", "status": 401}.items() <= \
+        next(entry for entry in access if entry["request_id"] == "r-42").items()
