@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not (request.endpoint or "").endswith("import_roster"):
             request.max_content_length = config.MAX_BODY_BYTES
 
-    from . import api, cli, db, errors, metrics, pages
+    from . import api, cli, db, errors, limits, metrics, pages
 
     logs.init_app(app)
     db.init_app(app)
@@ -39,5 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     metrics.init_app(app)
     api.init_app(app)
     app.register_blueprint(pages.bp)
+    limits.init_app(app)
     cli.init_app(app)
     return app

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from functools import wraps
 
 from flask import g, request
@@ -18,13 +19,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(role: str, label: str) -> tuple[ApiToken, str]:
+def issue_token(role: str, label: str, expires_at: datetime | None = None
+                ) -> tuple[ApiToken, str]:
     """Store a new token's hash; the plain token is returned once and never kept."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     token = secrets.token_urlsafe(32)
-    row = ApiToken.create(role=role, label=label, token_hash=hash_token(token), created_at=utcnow())
+    row = ApiToken.create(role=role, label=label, token_hash=hash_token(token),
+                          created_at=utcnow(), expires_at=expires_at)
     return row, token
+
+
+def is_usable(token: ApiToken, now: datetime) -> bool:
+    """Neither revoked nor expired."""
+    return token.revoked_at is None and (token.expires_at is None or now < token.expires_at)
 
 
 def role_allows(have: str, need: str) -> bool:
@@ -45,7 +53,8 @@ def _token_from_header() -> ApiToken | None:
     digest = hash_token(token.strip())
     row = ApiToken.get_or_none(ApiToken.token_hash == digest)
     # The lookup is by hash, so timing reveals nothing of the token; compare anyway.
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+    if (row is None or not is_usable(row, utcnow())
+            or not hmac.compare_digest(row.token_hash, digest)):
         abort(401, message="The token is not valid.", headers={"WWW-Authenticate": "Bearer"})
     return row
 

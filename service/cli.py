@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app service <command>`; every command is idempotent."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from . import audit, auth, notices
 from .db import database
 from .errors import Conflict, flatten_messages
 from .migrations import migrate
-from .models import Notice
+from .models import Notice, utcnow
 from .rosterfile import RosterFileError, read_roster
 
 CLI_ACTOR = "cli"
@@ -39,12 +40,15 @@ def seed_command():
 @click.command("create-token")
 @click.option("--role", type=click.Choice(auth.ROLES), required=True, help="Staff role.")
 @click.option("--label", required=True, help="Who or what the token is for.")
-def create_token_command(role, label):
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None,
+              help="Expire the token after this many days (default: never, until revoked).")
+def create_token_command(role, label, expires_in_days):
     """Create a bearer token; prints it alone on the last line (only its hash is stored)."""
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with database.connection_context(), database.atomic():
-        row, token = auth.issue_token(role, label)
+        row, token = auth.issue_token(role, label, expires_at)
         audit.record("token.created", "token", row.id, CLI_ACTOR,
-                     changes={"role": role, "label": label})
+                     changes={"role": role, "label": label, "expires_at": expires_at})
     click.echo(f"token {row.id} ({role}, {label}) created; it is shown once:")
     click.echo(token)
 

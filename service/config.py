@@ -11,6 +11,9 @@ DEFAULTS = {
     "SCHEDULER_METRICS_PORT": "",  # unset: the scheduler serves no metrics port
     "SCHEDULER_METRICS_ADDR": "127.0.0.1",
     "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": "",  # unset: rosters stay public
+    "PUBLIC_RATE_LIMIT": "60/minute;1000/hour",  # per client, on name check, search and pages
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 to share counts between processes
+    "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
 }
 
 MAX_BODY_BYTES = 1024 * 1024

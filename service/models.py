@@ -136,6 +136,7 @@ class ApiToken(BaseModel):
     role = CharField(max_length=16)
     token_hash = CharField(max_length=64, unique=True)
     created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField(null=True)  # null: until revoked
     revoked_at = UTCDateTimeField(null=True)
 
 

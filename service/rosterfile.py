@@ -163,3 +163,25 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row]) -> list[dict]:
     if not records:
         raise RosterFileError({"file": ["no rows"]})
     return records
+
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | None) -> str:
+    """The cell as text a spreadsheet will show, never evaluate: formulas get a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def roster_csv(entries: list[dict]) -> str:
+    """Entries in order, as CSV with the columns read_roster accepts; BOM first so Excel
+    reads UTF-8."""
+    columns = ("name", "organization", "credential_no")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for entry in entries:
+        writer.writerow([spreadsheet_safe(entry[column]) for column in columns])
+    return "\ufeff" + out.getvalue()

@@ -4,6 +4,7 @@ the app on a live HTTP server, and staff tokens."""
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -82,9 +83,9 @@ class LiveClient(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
-@pytest.fixture
-def client(app):
-    """Real HTTP to the app served by werkzeug in a thread."""
+@contextmanager
+def serve(app):
+    """Serve `app` over HTTP from a thread; yields a LiveClient for it."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # A short poll interval: shutdown() waits up to one interval.
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
@@ -93,6 +94,13 @@ def client(app):
         yield session
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture
+def client(app):
+    """Real HTTP to the app served by werkzeug in a thread."""
+    with serve(app) as session:
+        yield session
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from .. import auth
 from ..errors import from_http_exception
 
 RESOURCE_MODULES = (
-    "health", "notices", "roster", "names", "articles", "search", "audit", "scheduler",
+    "health", "notices", "roster", "names", "articles", "search", "audit", "scheduler", "tokens",
 )
 BEARER = "bearerAuth"
 OPTIONAL_IF_MATCH = {

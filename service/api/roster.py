@@ -1,5 +1,6 @@
 """A notice's roster of names."""
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -14,7 +15,7 @@ from schemas.roster import (
 
 from .. import auth, notices
 from ..models import RosterEntry
-from ..rosterfile import RosterFileError, read_roster
+from ..rosterfile import RosterFileError, read_roster, roster_csv
 from . import Blueprint, paginate
 from .notices import visible_notice
 
@@ -48,6 +49,18 @@ class Roster(MethodView):
             abort(422, errors={"_schema": ["no entries given"]})
         added = notices.add_roster_entries(visible_notice(notice_id), entries, auth.actor_name())
         return [notices.roster_entry_dict(e, masked=False) for e in added]
+
+
+@blp.route("/<id:notice_id>/roster.csv")
+@blp.staff("editor")
+@blp.response(200, content_type="text/csv")
+def export_roster_csv(notice_id):
+    """Download the roster as CSV (UTF-8 with BOM, for Excel), safe to open in a spreadsheet"""
+    notice = visible_notice(notice_id)
+    entries = notice.roster.order_by(RosterEntry.position)
+    body = roster_csv([notices.roster_entry_dict(e, masked=False) for e in entries])
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="notice-{notice_id}-roster.csv"'})
 
 
 @blp.route("/<id:notice_id>/roster/<id:entry_id>", methods=["DELETE"])
