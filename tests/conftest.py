@@ -2,9 +2,13 @@
 the app on a live HTTP server, and staff tokens."""
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -17,9 +21,12 @@ from service.auth import issue_token
 from service.db import database
 from service.migrations import migrate
 from service.models import TABLES
+from tests.processes import free_port, wait_until_ready
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI") == "true"
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 
 
 def _with_database(url: str, name: str) -> str:
@@ -116,3 +123,53 @@ def db(app):
     """A connection for reading the database directly in a test."""
     with database.connection_context():
         yield database
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """Start the real gunicorn on a database URL; returns (base_url, process, log_path)."""
+    started = []
+
+    def start(database_url: str, **env):
+        port = free_port()
+        log_path = tmp_path / f"gunicorn-{port}.log"
+        full_env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
+                    "WEB_CONCURRENCY": "2", **env}
+        subprocess.run([BIN / "flask", "--app", "service", "init-db"], cwd=ROOT, env=full_env,
+                       check=True, capture_output=True)
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "service:create_app()"],
+                cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{base}/healthz", process)
+        return base, process, log_path
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def own_postgres(postgres_url):
+    """A PostgreSQL database for one gunicorn, and a way to cut it off and bring it back."""
+    name = postgres_url.rsplit("/", 1)[1] + "_ops"
+    admin = psycopg2.connect(postgres_url)
+    admin.autocommit = True
+
+    def allow(allowed: bool):
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = %s", (name,))
+
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url.rsplit("/", 1)[0] + f"/{name}", allow
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
