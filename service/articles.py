@@ -3,11 +3,11 @@
 from collections import defaultdict
 from datetime import date
 
-from marshmallow import ValidationError
 from peewee import SQL, fn
 
 from . import audit, search, textsearch
 from .db import database, is_sqlite
+from .links import existing_ids, set_links
 from .models import Article, Notice, NoticeArticle, utcnow
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
@@ -15,23 +15,14 @@ ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "pub
 SNIPPET_CHARS = 60
 
 
-def check_notice_ids(notice_ids: list[int]) -> list[int]:
-    unique = list(dict.fromkeys(notice_ids))
-    found = {n.id for n in Notice.select(Notice.id).where(Notice.id.in_(unique))}
-    missing = {i: ["no such notice"] for i, n in enumerate(notice_ids) if n not in found}
-    if missing:
-        raise ValidationError({"notice_ids": missing})
-    return unique
-
-
 def create_article(data: dict, actor: str) -> Article:
     with database.atomic():
-        notice_ids = check_notice_ids(data.get("notice_ids", []))
+        notice_ids = existing_ids(Notice, data.get("notice_ids", []), "notice_ids")
         article = Article(**{f: data[f] for f in ARTICLE_FIELDS if f in data})
         search.tokenize(article)
         article.save()
         search.reindex(article)
-        _replace_links(article, notice_ids)
+        set_links(article=article, ids=notice_ids)
         audit.record("article.created", "article", article.id, actor,
                      changes={"fields": sorted(data)})
     return article
@@ -44,7 +35,8 @@ def update_article(article: Article, data: dict, actor: str) -> Article:
             if field in data:
                 setattr(article, field, data[field])
         if "notice_ids" in data:
-            _replace_links(article, check_notice_ids(data["notice_ids"]))
+            set_links(article=article,
+                      ids=existing_ids(Notice, data["notice_ids"], "notice_ids"))
         article.updated_at = utcnow()
         search.tokenize(article)
         article.save()
@@ -62,14 +54,6 @@ def delete_article(article: Article, actor: str) -> None:
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
                      changes={"title": article.title})
-
-
-def _replace_links(article: Article, notice_ids: list[int]) -> None:
-    NoticeArticle.delete().where(NoticeArticle.article == article).execute()
-    if notice_ids:
-        NoticeArticle.insert_many(
-            [{"notice": n, "article": article.id} for n in notice_ids]
-        ).execute()
 
 
 def filtered(query, *, q: str | None = None, kind: str | None = None, region: str | None = None,

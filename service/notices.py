@@ -4,13 +4,14 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from marshmallow import ValidationError
-from peewee import JOIN, Case, fn
+from peewee import Case, fn
 
 from . import audit, windows
 from .contacts import ContactError, normalize_number
 from .db import database
 from .errors import Conflict
 from .folding import exact_key, pinyin_keys, variant_key
+from .links import existing_ids, set_links
 from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, RosterPinyin, utcnow
 from .names import clean_name, clean_optional
 
@@ -142,15 +143,6 @@ def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
     return cleaned
 
 
-def check_article_ids(article_ids: list[int]) -> list[int]:
-    unique = list(dict.fromkeys(article_ids))
-    found = {a.id for a in Article.select(Article.id).where(Article.id.in_(unique))}
-    missing = {i: ["no such article"] for i, a in enumerate(article_ids) if a not in found}
-    if missing:
-        raise ValidationError({"article_ids": missing})
-    return unique
-
-
 # --- writes: each one transaction, each one audit event ----------------------------------------
 
 def create_notice(data: dict, actor: str, *, default_timezone: str, region: str) -> Notice:
@@ -159,7 +151,7 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
     contacts = clean_contacts(data.get("contacts", []), region)
     roster = _nested("roster", clean_roster, data.get("roster", []), set(), lambda i: i)
     with database.atomic():
-        article_ids = check_article_ids(data.get("article_ids", []))
+        article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
         notice = Notice.create(
             **{field: data[field] for field in EDITABLE_FIELDS if field in data},
             timezone=window.timezone if window else default_timezone,
@@ -168,7 +160,7 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
         )
         _replace_contacts(notice, contacts)
         _insert_roster(notice, roster)
-        _replace_links(notice, article_ids)
+        set_links(notice=notice, ids=article_ids)
         audit.record("notice.created", "notice", notice.id, actor,
                      changes={"fields": sorted(data), "roster_size": len(roster)})
     return notice
@@ -199,7 +191,8 @@ def update_notice(notice: Notice, data: dict, actor: str, *, default_timezone: s
         if contacts is not None:
             _replace_contacts(notice, contacts)
         if "article_ids" in data:
-            _replace_links(notice, check_article_ids(data["article_ids"]))
+            set_links(notice=notice,
+                      ids=existing_ids(Article, data["article_ids"], "article_ids"))
         notice.updated_at = utcnow()
         notice.save()
         after = present_one(notice, utcnow())
@@ -324,14 +317,6 @@ def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[R
     return entries
 
 
-def _replace_links(notice: Notice, article_ids: list[int]) -> None:
-    NoticeArticle.delete().where(NoticeArticle.notice == notice).execute()
-    if article_ids:
-        NoticeArticle.insert_many(
-            [{"notice": notice.id, "article": a} for a in article_ids]
-        ).execute()
-
-
 # --- presentation ------------------------------------------------------------------------------
 
 def present(notices: list[Notice], now: datetime) -> list[dict]:
@@ -395,7 +380,3 @@ def roster_entry_dict(entry: RosterEntry, *, masked: bool) -> dict:
 def notices_query(*, staff: bool):
     query = Notice.select()
     return query if staff else query.where(public_condition())
-
-
-def linked_article_ids_join():
-    return Notice.select().join(NoticeArticle, JOIN.LEFT_OUTER)

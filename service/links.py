@@ -1,0 +1,29 @@
+"""The many-to-many links between notices and the articles printed beside them."""
+
+from marshmallow import ValidationError
+
+from .models import Article, Notice, NoticeArticle
+
+
+def existing_ids(model, ids: list[int], field: str) -> list[int]:
+    """`ids` without repeats, or a ValidationError naming each position that does not exist."""
+    unique = list(dict.fromkeys(ids))
+    found = {row.id for row in model.select(model.id).where(model.id.in_(unique))}
+    missing = {i: [f"no such {model._meta.table_name}"] for i, id_ in enumerate(ids)
+               if id_ not in found}
+    if missing:
+        raise ValidationError({field: missing})
+    return unique
+
+
+def set_links(*, notice: Notice | None = None, article: Article | None = None,
+              ids: list[int]) -> None:
+    """Make `ids` the articles of `notice`, or the notices of `article`, replacing the old links."""
+    if notice is not None:
+        NoticeArticle.delete().where(NoticeArticle.notice == notice).execute()
+        rows = [{"notice": notice.id, "article": other} for other in ids]
+    else:
+        NoticeArticle.delete().where(NoticeArticle.article == article).execute()
+        rows = [{"notice": other, "article": article.id} for other in ids]
+    if rows:
+        NoticeArticle.insert_many(rows).execute()
