@@ -62,7 +62,9 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def app(database_url):
     """The app on a freshly migrated, empty database."""
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    # Tests call public routes far faster than a person; test_hardening checks the real limits.
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True,
+                      "PUBLIC_RATE_LIMIT": "100000/minute"})
     with database.connection_context():
         migrate()
         if not database_url.startswith("sqlite"):

@@ -324,12 +324,13 @@ def test_snippet_marks_the_hit(client, tokens):
 
 def test_snippet_is_html_escaped(client, tokens):
     post_article(client, tokens, title="转义",
-                 body="<script>alert(1)</script> & 数据传输芯片的研发。")
+                 body="<script>alert(1)</script> & 数据传输芯片的<b>研发</b>。")
     [item] = search_articles(client, q="芯片")["items"]
     snippet = item["snippet"]
     assert "&lt;script&gt;" in snippet
     assert "<script>" not in snippet
     assert "&amp;" in snippet
+    assert "&lt;b&gt;研发&lt;/b&gt;" in snippet
     assert "<mark>芯片</mark>" in snippet
 
 
