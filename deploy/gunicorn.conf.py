@@ -1,21 +1,101 @@
-"""gunicorn settings, all from the environment (see the README)."""
+"""gunicorn settings, all from the environment (deploy/env.example documents each one).
 
+Access log: one JSON object per request on stdout. It records the path without the query string,
+and no referer: names checked by the public (`/api/v1/names?q=...`) must never reach a log."""
+
+import json
 import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 
-bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-errorlog = "-"
-accesslog = "-"
-# %(U)s is the path without the query string: name checks (?q=, ?name=) never reach the log.
+from gunicorn.glogging import Logger, SafeAtoms
+
+
+def _env(name: str, default: str) -> str:
+    """The variable's value; unset or empty means the default."""
+    return os.environ.get(name) or default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+bind = _env("BIND", f"127.0.0.1:{_env('PORT', '8000')}")
+workers = _env_int("WEB_CONCURRENCY", 2)
+threads = _env_int("GUNICORN_THREADS", 4)  # more than 1 selects the gthread worker
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # SIGTERM: in-flight requests finish
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+loglevel = _env("LOG_LEVEL", "info").lower()
+errorlog = "-"  # stderr
+accesslog = "-"  # stdout
+# Worker heartbeat files on tmpfs: a read-only or slow root filesystem must not stall workers.
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+# gunicornc's control socket: gunicorn's default ($XDG_RUNTIME_DIR or $HOME/.gunicorn/), or the
+# temporary directory when the home is read-only (the image); a path given; or "off".
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+if _control_socket == "off":
+    control_socket_disable = True
+elif _control_socket:
+    control_socket = _control_socket
+elif not os.environ.get("XDG_RUNTIME_DIR") and not os.access(os.path.expanduser("~"), os.W_OK):
+    control_socket = os.path.join(tempfile.gettempdir(), "gunicorn.ctl")
+
+# %(U)s is the path without the query string. Never add %(q)s, %(r)s (request line), %(f)s (referer)
+# or {raw_uri}/{query_string} here: they carry the names people check.
 access_log_format = (
-    '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, '
-    '"bytes": "%(B)s", "duration_ms": %(M)s, "request_id": "%({x-request-id}i)s"}'
+    '{"remote": "%(h)s", "time": "%(iso_time)s", "method": "%(m)s", "path": "%(U)s", '
+    '"status": %(s)s, "bytes": %(B)s, "duration_ms": %(M)s, '
+    '"request_id": "%({x-request-id}o)s", "user_agent": "%(a)s"}'
 )
+
+
+class JsonAtoms(SafeAtoms):
+    """Access-log atoms JSON-escaped (gunicorn's own SafeAtoms escapes only double quotes), so
+    every access line parses as JSON whatever a client puts in its path or headers."""
+
+    def __init__(self, atoms):
+        dict.__init__(self)
+        for key, value in atoms.items():
+            self[key] = json.dumps(value)[1:-1] if isinstance(value, str) else value
+
+
+class JsonAccessLogger(Logger):
+    atoms_wrapper_class = JsonAtoms
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["B"] = atoms.get("B") or 0  # None when nothing was sent
+        atoms["iso_time"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+        return atoms
+
+
+logger_class = JsonAccessLogger
+
+
+def on_starting(server):
+    # prometheus_client multiprocess mode, so /metrics adds up every worker's samples (see
+    # service/metrics.py): each worker writes its samples under PROMETHEUS_MULTIPROC_DIR. Set here,
+    # in the master before any worker imports the app; a directory of our own unless one is given,
+    # and that one cleared of samples (*.db), since a previous run's would be added to this run's.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        directory = tempfile.mkdtemp(prefix="registry-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _OWN_METRICS_DIR[0] = directory
+
+
+_OWN_METRICS_DIR = [""]  # set by on_starting when it made the directory
+
+
+def on_exit(server):
+    if _OWN_METRICS_DIR[0]:
+        shutil.rmtree(_OWN_METRICS_DIR[0], ignore_errors=True)
 
 
 def post_fork(server, worker):
@@ -24,3 +104,11 @@ def post_fork(server, worker):
 
     if database.obj is not None:
         database.obj.close()
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not be reported any more (multiprocess mode only).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from service import articles, notices
 from service.config import DEFAULTS
-from service.db import database
+from service.db import database, is_sqlite
 from service.models import Article, Notice
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = "seed"
+SEED_LOCK_ID = 7_400_003
 
 
 def _read(name: str) -> list[dict]:
@@ -22,6 +23,8 @@ def load_seeds(*, default_timezone: str = DEFAULTS["NOTICE_TIMEZONE"],
     """Add the seed articles and notices that are not there yet (by title and date)."""
     added = {"notices": 0, "articles": 0}
     with database.atomic():
+        if not is_sqlite():  # several replicas seeding at once must not add the page twice
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SEED_LOCK_ID,))
         article_ids = {}
         for record in _read("articles.json"):
             record["published_on"] = date.fromisoformat(record["published_on"])

@@ -118,6 +118,7 @@ class NoticeScheduler:
 
     def _lead(self) -> None:
         IS_LEADER.set(1)
+        self._heartbeat("leader")  # the row the first catch-up's counts are written to
         self.scheduler = BlockingScheduler(
             timezone=self.timezone,
             # A job missed while the process was down runs however late, once.
