@@ -164,9 +164,13 @@ def test_status_route_shows_leader_and_standby(client, tokens, start_scheduler):
     time.sleep(1.5)
     start_scheduler()
     notice_id = publish_notice(client, tokens, soon(300), soon(600))
-    time.sleep(1.5)
-    status = client.get("/api/v1/scheduler", token=tokens["admin"]).json()
-    roles = sorted(i["role"] for i in status["instances"] if i["is_alive"])
+    deadline = time.monotonic() + 15  # both processes have booted and sent a heartbeat
+    while True:
+        status = client.get("/api/v1/scheduler", token=tokens["admin"]).json()
+        roles = sorted(i["role"] for i in status["instances"] if i["is_alive"])
+        if roles == ["leader", "standby"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     assert roles == ["leader", "standby"]
     assert status["leader"] is not None
     assert {"notice_id": notice_id, "action": "notice.opened"}.items() <= \
