@@ -1,5 +1,383 @@
 """Public pages in Chinese, server-rendered (no JavaScript needed)."""
 
-from flask import Blueprint
+import hashlib
+import logging
+import math
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from peewee import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from schemas.common import MAX_QUERY_LENGTH
+
+from . import articles, errors, notices, windows
+from .folding import variant_key
+from .models import Article, Notice, RosterEntry, utcnow
+from .namecheck import check_name
+from .names import MAX_NAME_LENGTH
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
+
+# Paths that belong to the API and the operators: they keep problem+json and their own headers.
+NOT_PAGES = ("/api", "/openapi.json", "/docs", "/healthz", "/readyz", "/metrics")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+MAX_AGE = 60
+HOME_OPEN_LIMIT = 50
+HOME_RECENT_LIMIT = 10
+ROSTER_PAGE_SIZE = 500
+ARTICLES_PAGE_SIZE = 20
+MAX_PAGE = 100_000
+ECHO_LIMIT = 100  # how much of a refused input is shown back in the form
+
+STATUS_LABELS = {"open": "公示中", "scheduled": "尚未开始", "closed": "已结束",
+                 "withdrawn": "已撤回"}
+MATCH_LABELS = {"exact": "完全一致", "variant": "繁简或写法不同", "pinyin": "同音"}
+MATCH_EXPLANATIONS = {
+    "exact": "名单上的姓名与您输入的完全相同（全角、半角和空格的差别不计）。",
+    "variant": "只是繁体与简体不同，或间隔号“·”的写法不同，按同一个姓名看待。",
+    "pinyin": "读音相同（不计声调）但汉字不同：可能是同一个人，也可能只是同音，请进一步核实。",
+}
+EXPLAINED = {"match_labels": MATCH_LABELS, "match_explanations": MATCH_EXPLANATIONS}
+KIND_LABELS = {"meeting": "会议", "policy": "政策", "news": "新闻"}
+ZONE_LABELS = {"Asia/Shanghai": "北京时间"}
+ERROR_TEXTS = {
+    400: ("请求有误", "请检查输入后重试。"),
+    404: ("页面不存在", "您要找的页面不存在，或者这份公示尚未发布。"),
+    405: ("不支持这种访问方式", "这个地址只能直接在浏览器中打开。"),
+    429: ("访问太频繁", "请稍等一会儿再试。"),
+    500: ("服务器出错了", "我们这边出了问题，已经记录下来。请稍后再试。"),
+    503: ("服务暂时不可用", "系统暂时无法读取数据，请稍后再试。"),
+}
+SIGNATURE_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+STYLESHEET = Path(__file__).parent / "static" / "site.css"
+
+
+@bp.record_once
+def _setup(state) -> None:
+    # Every template escapes, whatever its file name.
+    state.app.jinja_env.autoescape = True
+    version = hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:12]
+    state.app.jinja_env.globals["stylesheet_version"] = version
+
+
+def is_page_path(path: str) -> bool:
+    """Whether `path` belongs to the public pages (everything but the API and operator routes)."""
+    return not any(path == prefix or path.startswith(prefix + "/") for prefix in NOT_PAGES)
+
+
+# --- presentation: plain values for the templates ----------------------------------------------
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_datetime(moment: datetime) -> str:
+    return f"{cn_date(moment.date())} {moment:%H:%M}"
+
+
+def window_view(window: dict | None, status: str, now: datetime) -> dict | None:
+    """The window in words: dates (with times when it does not span whole days) and a countdown."""
+    if window is None:
+        return None
+    opens_at = datetime.fromisoformat(window["opens_at"])
+    closes_at = datetime.fromisoformat(window["closes_at"])
+    span = windows.Window(opens_at, closes_at, window["timezone"])
+    start, end = date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+    if windows.is_whole_days(span):
+        starts_text, ends_text = cn_date(start), cn_date(end)
+    else:
+        zone = ZoneInfo(window["timezone"])
+        label = ZONE_LABELS.get(window["timezone"], window["timezone"])
+        starts_text = cn_datetime(opens_at.astimezone(zone))
+        ends_text = f"{cn_datetime(closes_at.astimezone(zone))}（{label}）"
+    if status == "open":
+        days = max(1, math.ceil((closes_at - now) / timedelta(days=1)))
+        countdown = f"距公示结束还有 {days} 天"
+    elif status == "scheduled":
+        countdown = "公示尚未开始"
+    elif status == "withdrawn":
+        countdown = "公示已撤回"
+    else:
+        countdown = "公示已结束"
+    basis = window.get("working_days_basis", "official")
+    working_days = f"共 {window['working_days']} 个工作日"
+    if basis != "official":
+        working_days += "（部分日期按周一至周五估算）"
+    return {"text": f"{starts_text} 至 {ends_text}", "starts_text": starts_text,
+            "ends_text": ends_text, "countdown": countdown, "working_days": working_days}
+
+
+def notice_view(item: dict, now: datetime) -> dict:
+    """A presented notice (notices.present, or the notice of a name match) for the templates."""
+    issued_on = item.get("issued_on")
+    return {
+        **item,
+        "status_label": STATUS_LABELS.get(item["status"], item["status"]),
+        "window_view": window_view(item.get("window"), item["status"], now),
+        "issued_on_text": cn_date(issued_on) if issued_on else None,
+    }
+
+
+def paragraphs(text: str, contacts: list[dict] = (), signatures: tuple[str, ...] = ()
+               ) -> list[dict]:
+    """Paragraphs of `text`, each {"parts": [(text, contact)], "is_signature"}: the report numbers
+    become links, and a line that is only the issuer or a date is set as a printed signature."""
+    numbers = sorted({c["number"]: c for c in contacts}.items(), key=lambda kv: -len(kv[0]))
+    pattern = re.compile("|".join(re.escape(n) for n, _ in numbers)) if numbers else None
+    by_number = dict(numbers)
+    result = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        is_signature = line in signatures or SIGNATURE_DATE.fullmatch(line) is not None
+        if pattern is None:
+            result.append({"parts": [(line, None)], "is_signature": is_signature})
+            continue
+        parts, position = [], 0
+        for found in pattern.finditer(line):
+            if found.start() > position:
+                parts.append((line[position:found.start()], None))
+            parts.append((found.group(), by_number[found.group()]))
+            position = found.end()
+        if position < len(line):
+            parts.append((line[position:], None))
+        result.append({"parts": parts, "is_signature": is_signature})
+    return result
+
+
+def excerpt(text: str, length: int = 90) -> str:
+    """The first paragraph of `text`, cut to `length` characters."""
+    first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    return first if len(first) <= length else first[:length] + "…"
+
+
+def name_error_message(error: ValueError) -> str:
+    """The Chinese explanation of why clean_name refused a name."""
+    text = str(error)
+    if "empty" in text:
+        return "请输入要查询的姓名。"
+    if "longer than" in text:
+        return f"姓名最多 {MAX_NAME_LENGTH} 个字，请检查后重新输入。"
+    if "control" in text:
+        return "输入中含有不可见的控制字符，请重新输入姓名。"
+    return "无法识别这个姓名，请检查后重新输入。"
+
+
+def page_number() -> int:
+    number = request.args.get("page", 1, type=int)
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
+def pagination(total: int, page: int, size: int, endpoint: str, **params) -> dict:
+    pages = max(1, math.ceil(total / size))
+
+    def link(number: int) -> str:
+        return url_for(endpoint, **params, page=number)
+
+    return {"page": page, "pages": pages,
+            "previous": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None}
+
+
+def render_page(template: str, *, status: int = 200, cache: str = "public",
+                **context) -> Response:
+    """The rendered page; a 200 carries an ETag (answering If-None-Match with 304) and may be
+    cached briefly, anything else is not stored."""
+    response = current_app.response_class(render_template(template, **context), status=status,
+                                          mimetype="text/html")
+    if status != 200:
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.headers["Cache-Control"] = f"{cache}, max-age={MAX_AGE}"
+    return response.make_conditional(request)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+@bp.get("/")
+def home():
+    """Open notices (closing soonest first), the latest others, and the name-check box."""
+    now = utcnow()
+    open_rows = list(Notice.select().where(notices.status_condition("open", now))
+                     .order_by(Notice.closes_at, Notice.id.desc()).limit(HOME_OPEN_LIMIT))
+    recent_rows = list(
+        Notice.select()
+        .where(notices.public_condition() & Notice.id.not_in([n.id for n in open_rows] or [0]))
+        .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(HOME_RECENT_LIMIT))
+    return render_page(
+        "index.html",
+        open_notices=[notice_view(n, now) for n in notices.present(open_rows, now)],
+        recent_notices=[notice_view(n, now) for n in notices.present(recent_rows, now)],
+        name="",
+    )
+
+
+@bp.get("/check")
+def check():
+    """The name check: matches on published rosters, explained, with each notice's numbers."""
+    name = request.args.get("name")
+    if name is None:
+        return render_page("check.html", name="", result=None, **EXPLAINED)
+    now = utcnow()
+    try:
+        result = check_name(name, now)
+    except ValueError as error:
+        return render_page("check.html", status=400, name=name[:ECHO_LIMIT], result=None,
+                           error=name_error_message(error), **EXPLAINED)
+    withdrawn = [m["notice"]["id"] for m in result["matches"]
+                 if m["notice"]["status"] == "withdrawn"]
+    reasons = dict(Notice.select(Notice.id, Notice.withdrawal_reason)
+                   .where(Notice.id.in_(withdrawn)).tuples()) if withdrawn else {}
+    matches = [
+        {**match,
+         "label": MATCH_LABELS[match["match"]],
+         "explanation": MATCH_EXPLANATIONS[match["match"]],
+         "notice": {**notice_view(match["notice"], now),
+                    "withdrawal_reason": reasons.get(match["notice"]["id"])}}
+        for match in result["matches"]
+    ]
+    # Names people check are nobody else's business: no shared cache keeps them.
+    return render_page("check.html", cache="private", name=name, result=result,
+                       matches=matches, **EXPLAINED)
+
+
+@bp.get("/notices/<id:notice_id>")
+def notice(notice_id: int):
+    """A notice as printed, with its window, report numbers, roster (filterable) and articles."""
+    now = utcnow()
+    row = Notice.get_or_none(Notice.id == notice_id)
+    if row is None or not notices.is_public(row):
+        abort(404)
+    item = notice_view(notices.present_one(row, now), now)
+    status, filter_error, roster = 200, None, None
+    query_text = (request.args.get("q") or "").strip()
+    if row.roster_hidden_at is None:
+        query = row.roster.order_by(RosterEntry.position)
+        if query_text:
+            try:
+                # Folded like the name check, so 張 finds 张 and full-width letters find ASCII.
+                query = query.where(RosterEntry.variant_key.contains(variant_key(query_text)))
+            except ValueError as error:
+                status, filter_error = 400, name_error_message(error)
+        total = query.count()
+        page = page_number()
+        rows = query.paginate(page, ROSTER_PAGE_SIZE)
+        entries = [notices.roster_entry_dict(e, masked=True) for e in rows]
+        roster = {
+            "entries": entries,
+            "total": total,
+            "has_details": any(e["organization"] or e["credential_no"] for e in entries),
+            "pagination": pagination(total, page, ROSTER_PAGE_SIZE, "pages.notice",
+                                     notice_id=notice_id, q=query_text or None,
+                                     _anchor="roster"),
+        }
+    linked = list(Article.select().where(Article.id.in_(item["article_ids"]))
+                  .order_by(Article.published_on.desc(), Article.id)) if item["article_ids"] else []
+    return render_page(
+        "notice.html", status=status, notice=item, roster=roster,
+        query=query_text[:ECHO_LIMIT], filter_error=filter_error,
+        body=paragraphs(item["body"], item["contacts"], (row.issuer,)),
+        hidden_on=cn_date(row.roster_hidden_at.astimezone(ZoneInfo(row.timezone)).date())
+        if row.roster_hidden_at else None,
+        withdrawn_on=cn_date(row.withdrawn_at.astimezone(ZoneInfo(row.timezone)).date())
+        if row.withdrawn_at else None,
+        articles=[{"id": a.id, "title": a.title, "kind": KIND_LABELS.get(a.kind, a.kind),
+                   "published_on": cn_date(a.published_on)} for a in linked],
+    )
+
+
+@bp.get("/articles/<id:article_id>")
+def article(article_id: int):
+    """An article with the published notices linked to it."""
+    now = utcnow()
+    row = Article.get_or_none(Article.id == article_id)
+    if row is None:
+        abort(404)
+    item = articles.present_one(row, staff=False)
+    linked = list(Notice.select().where(Notice.id.in_(item["notice_ids"]))
+                  .order_by(Notice.id.desc())) if item["notice_ids"] else []
+    return render_page(
+        "article.html",
+        article={**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
+                 "published_on_text": cn_date(item["published_on"])},
+        body=paragraphs(item["body"]),
+        linked_notices=[notice_view(n, now) for n in notices.present(linked, now)],
+    )
+
+
+@bp.get("/articles")
+def article_search():
+    """Articles, newest first, or those matching `q` with a snippet around the hit."""
+    query_text = (request.args.get("q") or "").strip()
+    if len(query_text) > MAX_QUERY_LENGTH:
+        return render_page("articles.html", status=400, query=query_text[:ECHO_LIMIT],
+                           error=f"搜索词最多 {MAX_QUERY_LENGTH} 个字，请缩短后重试。",
+                           items=[], total=0, pagination=None)
+    q = query_text or None
+    query = articles.filtered(Article.select(), q=q)
+    total = query.count()
+    page = page_number()
+    rows = list(query.order_by(*articles.ranking(q)).paginate(page, ARTICLES_PAGE_SIZE))
+    items = [{**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
+              "published_on_text": cn_date(item["published_on"]),
+              "excerpt": excerpt(item["body"])}
+             for item in articles.present(rows, staff=False, q=q)]
+    return render_page("articles.html", query=query_text, items=items, total=total,
+                       pagination=pagination(total, page, ARTICLES_PAGE_SIZE,
+                                             "pages.article_search", q=q))
+
+
+# --- errors and headers ------------------------------------------------------------------------
+
+def error_page(status: int, headers: dict | None = None) -> Response:
+    title, message = ERROR_TEXTS.get(status, ERROR_TEXTS[500 if status >= 500 else 400])
+    response = current_app.response_class(
+        render_template("error.html", status=status, title=title, message=message),
+        status=status, mimetype="text/html")
+    response.headers.update(headers or {})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _not_found_or_not_allowed(error: HTTPException):
+    # App-wide, since an unknown URL belongs to no blueprint: the API keeps its problem+json.
+    if not is_page_path(request.path):
+        return errors.from_http_exception(error)
+    headers = {}
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return error_page(error.code, headers)
+
+
+@bp.errorhandler(Exception)
+def _page_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return error_page(error.code or 500)
+    if isinstance(error, OperationalError | InterfaceError):
+        log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        return error_page(503, {"Retry-After": "5"})
+    log.exception("unhandled %s on page %s", type(error).__name__, request.path)
+    return error_page(500)
+
+
+@bp.after_app_request
+def _page_headers(response: Response) -> Response:
+    if is_page_path(request.path):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+    return response
