@@ -78,3 +78,16 @@ def test_logs_are_json_and_free_of_personal_data(gunicorn, database_url, app, to
     access = [json.loads(line) for line in output.splitlines() if line.startswith('{"remote"')]
     assert {"path": "/api/v1/notices", "request_id": "r-42", "status": 401}.items() <= \
         next(entry for entry in access if entry["request_id"] == "r-42").items()
+
+
+def test_metrics_add_up_every_workers_requests(gunicorn, database_url, app):
+    base, _, _ = gunicorn(database_url, WEB_CONCURRENCY="3")
+    for _ in range(12):
+        # New connections, so the requests spread over the workers.
+        assert requests.get(f"{base}/api/v1/notices", timeout=5,
+                            headers={"Connection": "close"}).status_code == 200
+    text = requests.get(f"{base}/metrics", timeout=5).text
+    line = next(line for line in text.splitlines() if line.startswith(
+        'registry_http_requests_total{method="GET",route="/api/v1/notices",status="200"}'))
+    assert float(line.split()[-1]) == 12
+    assert "registry_http_request_seconds_bucket" in text
