@@ -28,6 +28,8 @@ threads = _env_int("GUNICORN_THREADS", 4)  # more than 1 selects the gthread wor
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # SIGTERM: in-flight requests finish
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# The longest valid request (every filter at its maximum length, in Chinese) is about 5.7 KB.
+limit_request_line = 8190
 loglevel = _env("LOG_LEVEL", "info").lower()
 errorlog = "-"  # stderr
 accesslog = "-"  # stdout

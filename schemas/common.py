@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**63 - 1  # ids are 64-bit columns on both databases
 MAX_QUERY_LENGTH = 200
+MAX_NAME_LENGTH = 64  # a roster name, after normalisation (service.names enforces it)
 
 
 class ProblemSchema(Schema):

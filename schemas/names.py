@@ -1,13 +1,17 @@
 """Name-check shapes."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from .common import query_text
+from .common import MAX_NAME_LENGTH
 from .notices import ContactSchema, WindowSchema
 
 
 class NameQueryArgsSchema(Schema):
-    q = query_text(required=True)
+    q = fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_NAME_LENGTH),
+        metadata={"description": "A name, 1–64 characters after normalisation; no control or "
+                  "format characters (422 otherwise)."},
+    )
 
 
 class MatchedNoticeSchema(Schema):

@@ -13,6 +13,7 @@ from .metrics import DB_ERRORS
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "about:blank"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
 # webargs nests messages under where they were found; clients want the field itself.
 REQUEST_LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args"}
 
@@ -52,7 +53,7 @@ def problem(status: int, detail: str | None = None, *, errors=None, headers=None
     if errors:
         body["errors"] = flatten_messages(errors)
     response = Flask.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_CONTENT_TYPE
     )
     response.headers.update(headers or {})
     return response

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-MAX_NAME_LENGTH = 64
+from schemas.common import MAX_NAME_LENGTH
 
 
 def _reject_control(raw: str, what: str) -> None:

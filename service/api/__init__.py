@@ -1,16 +1,22 @@
-"""The HTTP API: flask-smorest tuned to our contract (problem+json, optional If-Match)."""
+"""The HTTP API: flask-smorest tuned to our contract (problem+json errors, sent and documented;
+optional If-Match; unknown query arguments refused)."""
 
+from http import HTTPStatus
 from importlib import import_module
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import request
 from flask_smorest.etag import _get_etag_ctx
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 from schemas.common import MAX_ID, ProblemSchema
 
 from .. import auth
-from ..errors import from_http_exception
+from ..errors import PROBLEM_CONTENT_TYPE, from_http_exception
+from ..limits import LIMITED_BLUEPRINTS
 
 RESOURCE_MODULES = (
     "health", "notices", "roster", "names", "articles", "search", "audit", "scheduler", "tokens",
@@ -20,6 +26,56 @@ OPTIONAL_IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
     "description": "ETag from a GET; when given and stale, the write is refused with 412",
 }
+PROBLEM_SCHEMA = "Problem"
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                               "schema": {"type": "integer"}}}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def problem_response(description: str) -> dict:
+    return {"description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}}}
+
+
+class ProblemsPlugin(BasePlugin):
+    """Documents on every operation the errors the contract says it can answer, each one the
+    application/problem+json that service/errors.py sends."""
+
+    def init_spec(self, spec):
+        spec.components.schema(PROBLEM_SCHEMA, schema=ProblemSchema)
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in self.possible_errors(path, method, operation):
+                if status not in responses and str(status) not in responses:
+                    responses[status] = HTTPStatus(status).name  # see Api._register_responses
+            for status, response in responses.items():
+                # Errors documented with a description of their own (401/403 of staff routes,
+                # 412, 503): the body is a problem too.
+                if (str(status)[:1] in ("4", "5") and isinstance(response, dict)
+                        and "content" not in response):
+                    response.update(problem_response(response["description"]))
+
+    @staticmethod
+    def possible_errors(path: str, method: str, operation: dict) -> set[int]:
+        errors = set()
+        if path.startswith("/api/"):
+            errors |= {401, 503}  # a token that is sent must be valid; the database may be down
+            if method in WRITES:
+                errors.add(409)  # a state conflict, or a change against existing data
+        if "security" in operation:
+            errors |= {401, 403}
+        if "{" in path:
+            errors.add(404)  # unknown, or not visible to the caller
+        if "requestBody" in operation:
+            errors |= {400, 413, 422}  # malformed body, too large, invalid fields
+        if any(p.get("in") == "query" for p in operation.get("parameters", [])
+               if isinstance(p, dict)):
+            errors.add(422)
+        if set(operation.get("tags", ())) & set(LIMITED_BLUEPRINTS):
+            errors.add(429)
+        return errors
 
 
 class Api(flask_smorest.Api):
@@ -28,8 +84,32 @@ class Api(flask_smorest.Api):
     def handle_http_exception(self, error):
         return from_http_exception(error)
 
+    def _register_responses(self):
+        """flask-smorest's response components, one per status and DEFAULT_ERROR: errors are
+        documented as the application/problem+json they are, not application/json."""
+        for status in HTTPStatus:
+            if status >= 400:
+                response = problem_response(status.phrase)
+                if status in (429, 503):
+                    response["headers"] = RETRY_AFTER
+            else:
+                response = {"description": status.phrase}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME, problem_response("Unexpected error"), lazy=True)
+
+
+class ArgumentsParser(FlaskParser):
+    """A query parameter a route does not take is refused with a 422 naming it, like an unknown
+    body field: a typo such as `?page_sise=50` must not pass silently."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": RAISE, "querystring": RAISE}
+
 
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+
     def _check_precondition(self):
         """Our contract makes If-Match optional (a stale one is still a 412)."""
 
@@ -86,7 +166,7 @@ def init_app(app) -> Api:
             auth.caller()
 
     app.url_map.converters["id"] = IdConverter
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [ProblemsPlugin()]})
     api.register_converter(
         IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})

@@ -58,7 +58,7 @@ class ArticleById(MethodView):
 
     @blp.staff("editor")
     @blp.etag
-    @blp.arguments(ArticleFieldsSchema)
+    @blp.arguments(ArticleFieldsSchema, required=False)  # optional: no body, no field changed
     @blp.response(200, ArticleSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, article_id):

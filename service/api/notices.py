@@ -77,7 +77,7 @@ class NoticeById(MethodView):
 
     @blp.staff("editor")
     @blp.etag
-    @blp.arguments(NoticeUpdateSchema)
+    @blp.arguments(NoticeUpdateSchema, required=False)  # optional: no body, no field changed
     @blp.response(200, NoticeSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):

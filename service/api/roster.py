@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from schemas.common import page_schema
-from schemas.notices import OneOrManyRosterEntriesSchema
+from schemas.notices import OneOrManyRosterEntriesSchema, RosterEntryInputSchema
 from schemas.roster import (
     RosterEntrySchema,
     RosterImportFileSchema,
@@ -22,6 +22,11 @@ from .notices import visible_notice
 URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("roster", __name__, description="Rosters: the names a notice publishes")
 RosterPageSchema = page_schema(RosterEntrySchema, "RosterPage")
+# What OneOrManyRosterEntriesSchema(many=True) loads: one entry, or a list of at least one.
+ONE_OR_MANY_ENTRIES = {"content": {"application/json": {"schema": {"oneOf": [
+    RosterEntryInputSchema,
+    {"type": "array", "items": RosterEntryInputSchema, "minItems": 1},
+]}}}}
 
 
 @blp.route("/<id:notice_id>/roster")
@@ -42,6 +47,7 @@ class Roster(MethodView):
 
     @blp.staff("editor")
     @blp.arguments(OneOrManyRosterEntriesSchema(many=True))
+    @blp.doc(requestBody=ONE_OR_MANY_ENTRIES)
     @blp.response(201, RosterEntrySchema(many=True))
     def post(self, entries, notice_id):
         """Add one entry or a list of entries to a draft's roster"""
