@@ -33,7 +33,8 @@ def check_name(query: str, now: datetime) -> dict:
         for entry in rows:
             found.setdefault(entry.id, (_strongest(entry, exact, variant, kind), entry))
     unique_notices = {entry.notice_id: entry.notice for _, entry in found.values()}
-    shown = {item["id"]: item for item in notices.present(list(unique_notices.values()), now)}
+    shown = {item["id"]: item for item in notices.present(list(unique_notices.values()), now,
+                                                           brief=True)}
     matches = [
         {"name": entry.name, "match": match, "entry_id": entry.id,
          "notice": {key: shown[entry.notice_id][key] for key in MATCHED_NOTICE_FIELDS}}

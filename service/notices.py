@@ -319,19 +319,21 @@ def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[R
 
 # --- presentation ------------------------------------------------------------------------------
 
-def present(notices: list[Notice], now: datetime) -> list[dict]:
-    """API dicts for a page of notices, with their contacts, roster sizes and links in 3 queries."""
+def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> list[dict]:
+    """API dicts for a page of notices, with their contacts, roster sizes and links in 3 queries;
+    `brief` leaves out roster sizes and links (one query: what a name-check match shows)."""
     ids = [n.id for n in notices]
-    contacts, links = defaultdict(list), defaultdict(list)
+    contacts, links, sizes = defaultdict(list), defaultdict(list), {}
     for contact in Contact.select().where(Contact.notice.in_(ids)).order_by(Contact.position):
         contacts[contact.notice_id].append(contact_dict(contact))
-    sizes = dict(
-        RosterEntry.select(RosterEntry.notice, fn.COUNT(RosterEntry.id))
-        .where(RosterEntry.notice.in_(ids)).group_by(RosterEntry.notice).tuples()
-    )
-    for link in (NoticeArticle.select().where(NoticeArticle.notice.in_(ids))
-                 .order_by(NoticeArticle.article)):
-        links[link.notice_id].append(link.article_id)
+    if not brief:
+        sizes = dict(
+            RosterEntry.select(RosterEntry.notice, fn.COUNT(RosterEntry.id))
+            .where(RosterEntry.notice.in_(ids)).group_by(RosterEntry.notice).tuples()
+        )
+        for link in (NoticeArticle.select().where(NoticeArticle.notice.in_(ids))
+                     .order_by(NoticeArticle.article)):
+            links[link.notice_id].append(link.article_id)
     return [
         {
             **{field: getattr(n, field) for field in (

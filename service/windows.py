@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
@@ -92,6 +93,7 @@ def is_whole_days(window: Window) -> bool:
     return window.opens_at == first_midnight and window.closes_at == last_midnight
 
 
+@lru_cache(maxsize=65_536)  # a pure function of the window, asked for on every read
 def working_days(window: Window) -> tuple[int, str]:
     count, official, weekdays = 0, 0, 0
     day, end = local_start_date(window), local_end_date(window)
