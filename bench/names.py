@@ -80,8 +80,14 @@ COMMON_GIVEN = (
     "丽君 丽红 丽霞 美丽 雅琴 雅静 静雯 雨萱 紫萱 思彤 语嫣 诗琪 梓琪 一帆 宇浩 浩杰 俊凯 子航"
 ).split()
 # Given names not in the list above: a first character and a second, each from its own position.
-FIRST_POSITION = "子梓宇浩俊嘉思欣雨佳一晓建志国文明海春秀玉丽美静雅诗梦天家永立振德金鹏伟晨若心书婉紫安承睿博泽奕"
-SECOND_POSITION = "轩涵怡萱然宇杰豪辰琪婷雯欣妍涛峰强刚华军明东平燕梅英兰芳霞丽敏静娟伟鹏飞辉博睿航泽铭瑶悦彤桐晨阳凯磊斌毅健林森"
+FIRST_POSITION = (
+    "子梓宇浩俊嘉思欣雨佳一晓建志国文明海春秀玉丽美静雅诗梦天家永立振德金鹏伟晨若心书婉紫安承"
+    "睿博泽奕"
+)
+SECOND_POSITION = (
+    "轩涵怡萱然宇杰豪辰琪婷雯欣妍涛峰强刚华军明东平燕梅英兰芳霞丽敏静娟伟鹏飞辉博睿航泽铭瑶悦"
+    "彤桐晨阳凯磊斌毅健林森"
+)
 
 # Uyghur, Kazakh and Hui names written with a middle dot between given and father's name.
 MINORITY_GIVEN = (
