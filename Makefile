@@ -30,8 +30,10 @@ run: seed
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
 
-## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set).
+## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set); the browser
+## tests need Debian's Chromium and axe-core, which .ci/browser-deps.sh installs (quick when present).
 test: $(VENV)/.dev
+	bash .ci/browser-deps.sh
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev
