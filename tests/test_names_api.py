@@ -5,26 +5,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.builders import post_notice
+
 NAMES = "/api/v1/names"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def make_notice(client, tokens, *, title, roster, start="2024-01-26", end="2024-02-05",
                 publish=True):
-    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+    return post_notice(client, tokens, {
         "title": title, "category": "press_credential_verification", "issuer": "中国电子报",
         "window": {"start": start, "end": end, "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster]})
-    assert response.status_code == 201, response.text
-    notice = response.json()
-    if publish:
-        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
-                               token=tokens["publisher"])
-        assert response.status_code == 200, response.text
-        notice = response.json()
-    return notice
+        "roster": [{"name": name} for name in roster]}, publish=publish)
 
 
 def check(client, q):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.models import Notice
+from tests.builders import post_notice
 
 NOTICES = "/api/v1/notices"
 AUDIT = "/api/v1/audit"
@@ -57,9 +58,7 @@ def assert_problem(response, status: int, *fields: str) -> dict:
 
 
 def create(client, tokens, **overrides) -> dict:
-    response = client.post(NOTICES, json=notice_payload(**overrides), token=tokens["editor"])
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_notice(client, tokens, notice_payload(**overrides))
 
 
 def publish(client, tokens, notice_id: int) -> dict:
@@ -69,7 +68,7 @@ def publish(client, tokens, notice_id: int) -> dict:
 
 
 def create_published(client, tokens, **overrides) -> dict:
-    return publish(client, tokens, create(client, tokens, **overrides)["id"])
+    return post_notice(client, tokens, notice_payload(**overrides), publish=True)
 
 
 def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:

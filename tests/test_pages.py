@@ -11,6 +11,7 @@ import pytest
 from service import create_app
 from service import notices as notice_domain
 from service.models import Notice, utcnow
+from tests.builders import post_notice
 from tests.conftest import serve
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -80,7 +81,7 @@ def today() -> date:
 
 def make_notice(client, tokens, *, title="记者证核验人员名单公示", roster=("刘东", "张心怡"),
                 start=date(2024, 1, 26), end=date(2024, 2, 5), publish=True, **extra) -> dict:
-    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+    return post_notice(client, tokens, {
         "title": title, "category": "press_credential_verification", "issuer": "中国电子报",
         "issued_on": start.isoformat(),
         "body": extra.pop("body", "现将通过人员名单进行公示。\n\n举报电话为：010-83138953。"),
@@ -88,15 +89,7 @@ def make_notice(client, tokens, *, title="记者证核验人员名单公示", ro
                    "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster], **extra})
-    assert response.status_code == 201, response.text
-    notice = response.json()
-    if publish:
-        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
-                               token=tokens["publisher"])
-        assert response.status_code == 200, response.text
-        notice = response.json()
-    return notice
+        "roster": [{"name": name} for name in roster], **extra}, publish=publish)
 
 
 def open_notice(client, tokens, **kwargs) -> dict:

@@ -4,6 +4,7 @@ import pytest
 
 from service.auth import hash_token
 from service.models import ApiToken, utcnow
+from tests.builders import post_notice
 
 NOTICES = "/api/v1/notices"
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
@@ -60,16 +61,11 @@ def assert_unauthorized(response) -> None:
 
 
 def create_notice(client, tokens, token_role="editor", **overrides) -> dict:
-    response = client.post(NOTICES, json=notice_payload(**overrides), token=tokens[token_role])
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_notice(client, tokens, notice_payload(**overrides), role=token_role)
 
 
 def published_notice(client, tokens, **overrides) -> dict:
-    notice = create_notice(client, tokens, **overrides)
-    response = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"])
-    assert response.status_code == 200, response.text
-    return response.json()
+    return post_notice(client, tokens, notice_payload(**overrides), publish=True)
 
 
 def existing_ids(client, tokens) -> dict:

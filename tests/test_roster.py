@@ -4,6 +4,8 @@ import io
 
 import openpyxl
 
+from tests.builders import post_notice
+
 NOTICES = "/api/v1/notices"
 AUDIT = "/api/v1/audit"
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
@@ -38,16 +40,11 @@ def assert_problem(response, status: int, *fields: str) -> dict:
 
 
 def create(client, tokens, **overrides) -> dict:
-    response = client.post(NOTICES, json=notice_payload(**overrides), token=tokens["editor"])
-    assert response.status_code == 201, response.text
-    return response.json()
+    return post_notice(client, tokens, notice_payload(**overrides))
 
 
 def create_published(client, tokens, **overrides) -> dict:
-    notice = create(client, tokens, **overrides)
-    response = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"])
-    assert response.status_code == 200, response.text
-    return response.json()
+    return post_notice(client, tokens, notice_payload(**overrides), publish=True)
 
 
 def roster(client, notice_id: int, token=None, **params) -> dict:

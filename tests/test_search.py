@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.builders import post_notice
+
 NAMES = "/api/v1/names"
 ARTICLES = "/api/v1/articles"
 SEARCH = "/api/v1/search"
@@ -17,20 +19,12 @@ ROSTER_DOT_NAME = f"阿依古丽{MIDDLE_DOT}买买提"
 
 def make_notice(client, tokens, roster, *, title="核验人员名单公示", body="",
                 start="2024-01-26", end="2024-02-05", publish=True):
-    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+    return post_notice(client, tokens, {
         "title": title, "body": body, "category": "press_credential_verification",
         "issuer": "中国电子报",
         "window": {"start": start, "end": end, "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster]})
-    assert response.status_code == 201, response.text
-    notice = response.json()
-    if publish:
-        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
-                               token=tokens["publisher"])
-        assert response.status_code == 200, response.text
-        notice = response.json()
-    return notice
+        "roster": [{"name": name} for name in roster]}, publish=publish)
 
 
 def window_around_now():
