@@ -8,7 +8,7 @@ from peewee import Case, fn
 
 from . import audit, windows
 from .contacts import ContactError, normalize_number
-from .db import database
+from .db import database, is_sqlite
 from .errors import Conflict
 from .folding import exact_key, pinyin_keys, variant_key
 from .links import existing_ids, set_links
@@ -259,9 +259,10 @@ def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
                        action: str = "roster.added", path=lambda i: i,
                        progress=None) -> list[RosterEntry]:
     """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors."""
-    if notice.published_at is not None:
-        raise Conflict("The roster of a published notice cannot change.")
     with database.atomic():
+        notice = _locked(notice)
+        if notice.published_at is not None:
+            raise Conflict("The roster of a published notice cannot change.")
         taken = {key for (key,) in notice.roster.select(RosterEntry.exact_key).tuples()}
         cleaned = clean_roster(items, taken, path)
         entries = _insert_roster(notice, cleaned, progress)
@@ -281,6 +282,13 @@ def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
          .execute())
         audit.record("roster.removed", "notice", notice.id, actor,
                      changes={"entry_id": entry.id})
+
+
+def _locked(notice: Notice) -> Notice:
+    """The notice re-read inside the transaction, locked against concurrent roster writes and
+    publication (SQLite's IMMEDIATE transactions already serialise writers)."""
+    query = Notice.select().where(Notice.id == notice.id)
+    return query.get() if is_sqlite() else query.for_update().get()
 
 
 def _nested(prefix: str, clean, *args):

@@ -1,6 +1,7 @@
 """A notice's roster over HTTP: order, paging, masking, adding, removing and file import."""
 
 import io
+import threading
 
 import openpyxl
 
@@ -328,3 +329,26 @@ def test_import_between_1_and_10_mib_is_not_refused_for_size(client, tokens):
 
     assert response.status_code == 201, response.text
     assert response.json() == {"imported": 1, "roster_size": 4}
+
+
+def test_concurrent_additions_keep_positions_unique(client, tokens):
+    notice = create(client, tokens, roster=[])
+    statuses = []
+
+    def add(prefix: str):
+        response = client.post(f"{NOTICES}/{notice['id']}/roster", token=tokens["editor"],
+                               json=[{"name": f"{prefix}{i}"} for i in range(50)])
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=add, args=(p,)) for p in "甲乙丙丁"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 4
+    roster = client.get(f"{NOTICES}/{notice['id']}/roster", token=tokens["editor"],
+                        params={"page_size": 100, "page": 1}).json()
+    rest = client.get(f"{NOTICES}/{notice['id']}/roster", token=tokens["editor"],
+                      params={"page_size": 100, "page": 2}).json()
+    positions = [e["position"] for e in roster["items"] + rest["items"]]
+    assert positions == list(range(1, 201))
