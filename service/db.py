@@ -1,10 +1,11 @@
-"""The database handle: one proxy, initialised from DATABASE_URL, opened per request."""
+"""The database handle: one proxy, initialised from DATABASE_URL, a pooled connection per request."""
 
 from pathlib import Path
 
 from flask import Flask, request
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect, parse
+from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 database = DatabaseProxy()
 
@@ -13,6 +14,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",
 }
+# Per process; a gunicorn worker uses one connection per thread at a time. Opening a connection
+# (a PostgreSQL backend, or a SQLite file and its pragmas) cost more than a name check's queries.
+POOL = {"max_connections": 32, "stale_timeout": 300}
 
 
 def open_database(url: str):
@@ -24,9 +28,15 @@ def open_database(url: str):
         # IMMEDIATE: a deferred transaction that reads then writes fails with SQLITE_BUSY_SNAPSHOT
         # under concurrent writers, whatever the busy timeout.
         # RETURNING (SQLite ≥ 3.35) lets a guarded UPDATE say which rows it changed.
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE",
-                              returning_clause=True, autoconnect=False)
-    return connect(url, autoconnect=False)
+        # check_same_thread=False: a pooled connection is handed to whichever thread asks next
+        # (still one thread at a time).
+        return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE",
+                                    returning_clause=True, autoconnect=False,
+                                    check_same_thread=False, **POOL)
+    # postgres+pool:// is playhouse's pooled PostgresqlDatabase; it checks a connection is alive
+    # before handing it out, so a restarted server costs one failed request, not a dead pool.
+    scheme, rest = url.split("://", 1)
+    return connect(f"{scheme.split('+')[0]}+pool://{rest}", autoconnect=False, **POOL)
 
 
 def is_sqlite() -> bool:
@@ -39,6 +49,7 @@ ENDPOINTS_WITHOUT_DATABASE = {"health.healthz", "health.metrics_view", "static"}
 
 def init_app(app: Flask) -> None:
     """Point the proxy at the app's database and tie connections to requests."""
+    close_pool()
     database.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.before_request
@@ -51,3 +62,9 @@ def init_app(app: Flask) -> None:
         if not database.is_closed():
             database.close()
 
+
+
+def close_pool() -> None:
+    """Close every pooled connection of the current database (before it is replaced)."""
+    if isinstance(database.obj, PooledDatabase):
+        database.obj.close_all()
