@@ -31,10 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not (request.endpoint or "").endswith("import_roster"):
             request.max_content_length = config.MAX_BODY_BYTES
 
-    from . import api, cli, db, errors, limits, metrics, pages
+    from . import api, cache, cli, db, errors, limits, metrics, pages
 
     logs.init_app(app)
     db.init_app(app)
+    cache.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)
     api.init_app(app)

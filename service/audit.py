@@ -3,12 +3,16 @@
 import json
 from datetime import datetime
 
+from .cache import bump_data_version
 from .models import AuditEvent, utcnow
 
 
 def record(action: str, entity: str, entity_id: int | None, actor: str, *,
            changes: dict | None = None, due_at: datetime | None = None) -> AuditEvent:
-    """Append one event; call inside the write's transaction so both land or neither."""
+    """Append one event; call inside the write's transaction so both land or neither.
+
+    Every write records one, so this is also where the data version counts up."""
+    bump_data_version()
     return AuditEvent.create(
         at=utcnow(),
         actor=actor,

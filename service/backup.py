@@ -8,6 +8,7 @@ from pathlib import Path
 from peewee import DateField, DateTimeField
 
 from . import search
+from .cache import bump_data_version
 from .db import database, is_sqlite
 from .migrations import LATEST
 from .models import (
@@ -99,6 +100,7 @@ def import_from(path: Path) -> dict[str, int]:
             for name, rows in pending.items():
                 _flush(models[name], rows)
             _after_import()
+            bump_data_version()  # servers already running on the empty database
     return counts
 
 

@@ -14,6 +14,9 @@ DEFAULTS = {
     "PUBLIC_RATE_LIMIT": "60/minute;1000/hour",  # per client, on name check, search and pages
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 to share counts between processes
     "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
+    # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.
+    "NAME_CHECK_CACHE_ENTRIES": "10000",  # a few kB each
+    "ARTICLE_SEARCH_CACHE_ENTRIES": "500",  # up to ≈ 40 kB each (a page of 100 articles)
 }
 
 MAX_BODY_BYTES = 1024 * 1024

@@ -1,4 +1,4 @@
-"""The database handle: one proxy, initialised from DATABASE_URL, a pooled connection per request."""
+"""The database handle: one proxy, from DATABASE_URL, a pooled connection per request."""
 
 from pathlib import Path
 

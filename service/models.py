@@ -79,10 +79,11 @@ class Contact(BaseModel):
 
 class RosterEntry(BaseModel):
     id = AutoField()
-    notice = ForeignKeyField(Notice, backref="roster", on_delete="CASCADE")
+    # No index of its own: (notice, position) and (notice, exact_key) both start with it.
+    notice = ForeignKeyField(Notice, backref="roster", on_delete="CASCADE", index=False)
     position = IntegerField()
     name = CharField(max_length=64)
-    exact_key = CharField(max_length=64, index=True)  # width and spaces folded
+    exact_key = CharField(max_length=64)  # width and spaces folded
     variant_key = CharField(max_length=64, index=True)  # also traditional→simplified, dots
     organization = CharField(max_length=200, null=True)
     credential_no = CharField(max_length=64, null=True)
@@ -97,7 +98,7 @@ class RosterEntry(BaseModel):
 class RosterPinyin(BaseModel):
     """Every toneless pinyin reading of a roster name, for pinyin and homophone matches."""
 
-    entry = ForeignKeyField(RosterEntry, on_delete="CASCADE", index=True)
+    entry = ForeignKeyField(RosterEntry, on_delete="CASCADE", index=False)  # the key's prefix
     key = CharField(max_length=128, index=True)
 
     class Meta:
@@ -166,6 +167,14 @@ class SchedulerInstance(BaseModel):
     last_run_at = UTCDateTimeField(null=True)
     lag_seconds = FloatField(null=True)  # how late the last transition was recorded
     transitions_written = IntegerField(default=0)
+
+
+class DataVersion(BaseModel):
+    """One row, counted up by every write (with its audit event): public answers cached under an
+    older version are stale."""
+
+    id = IntegerField(primary_key=True)
+    version = IntegerField()
 
 
 class SchemaVersion(BaseModel):

@@ -1,0 +1,73 @@
+"""Public answers (name checks, article searches) kept per process until the data changes.
+
+Every write counts up the one-row data version in its own transaction (audit.record does it, so
+no write is missed); a cache serves an answer only while the version it was computed under is
+still the committed one. Each request therefore costs one primary-key read instead of the
+search, and a publish, withdrawal or correction is visible to the next request in every process."""
+
+import threading
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any
+
+from cachetools import LRUCache
+from flask import Flask, current_app
+
+from .db import database
+from .models import DataVersion, utcnow
+
+_READ_VERSION = "SELECT version FROM data_version WHERE id = 1"
+
+
+def bump_data_version() -> None:
+    """Call inside a write's transaction: caches drop their answers once it commits."""
+    DataVersion.update(version=DataVersion.version + 1).where(DataVersion.id == 1).execute()
+
+
+def data_version() -> int:
+    # Plain SQL: this runs on every cached request, and peewee's query builder would cost more
+    # than the read.
+    return database.execute_sql(_READ_VERSION).fetchone()[0]
+
+
+class AnswerCache:
+    """A bounded LRU of answers, emptied whenever the data version moves on."""
+
+    def __init__(self, max_entries: int):
+        self._entries: LRUCache | None = LRUCache(max_entries) if max_entries > 0 else None
+        self._version: int | None = None
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
+        """The answer for `key`; `compute()` returns (answer, valid_until or None) on a miss.
+
+        Answers are shared between threads: callers must not modify them."""
+        if self._entries is None:
+            return compute()[0]
+        # Read before computing: an answer computed while a write commits is filed under the
+        # older version, so it can never outlive that write.
+        version = data_version()
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            cached = self._entries.get(key)
+        if cached is not None and (cached[1] is None or utcnow() < cached[1]):
+            return cached[0]
+        answer, valid_until = compute()
+        with self._lock:
+            if self._version == version:
+                self._entries[key] = (answer, valid_until)
+        return answer
+
+
+def init_app(app: Flask) -> None:
+    """One cache per kind of answer, per app (tests run many apps on many databases)."""
+    app.extensions["answer_caches"] = {
+        "names": AnswerCache(int(app.config["NAME_CHECK_CACHE_ENTRIES"])),
+        "articles": AnswerCache(int(app.config["ARTICLE_SEARCH_CACHE_ENTRIES"])),
+    }
+
+
+def answer_cache(kind: str) -> AnswerCache:
+    return current_app.extensions["answer_caches"][kind]
