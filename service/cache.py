@@ -38,10 +38,13 @@ class AnswerCache:
         self._version: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
-        """The answer for `key`; `compute()` returns (answer, valid_until or None) on a miss.
+    def get(self, key: Hashable, compute: Callable[[], tuple[Any, datetime | None]],
+            now: datetime | None = None) -> Any:
+        """The answer for `key` at `now`; on a miss `compute()` returns (answer, valid_until):
+        the answer holds from `now` until `valid_until` (None: until the data changes).
 
         Answers are shared between threads: callers must not modify them."""
+        now = now or utcnow()
         if self._entries is None:
             return compute()[0]
         # Read before computing: an answer computed while a write commits is filed under the
@@ -52,12 +55,14 @@ class AnswerCache:
                 self._entries.clear()
                 self._version = version
             cached = self._entries.get(key)
-        if cached is not None and (cached[1] is None or utcnow() < cached[1]):
-            return cached[0]
+        if cached is not None:
+            answer, valid_from, valid_until = cached
+            if valid_from <= now and (valid_until is None or now < valid_until):
+                return answer
         answer, valid_until = compute()
         with self._lock:
             if self._version == version:
-                self._entries[key] = (answer, valid_until)
+                self._entries[key] = (answer, now, valid_until)
         return answer
 
 

@@ -66,6 +66,7 @@ def _fold_latin(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=65_536)  # given names repeat: most new names romanize a known one
 def _romanize(text: str) -> str | None:
     """Toneless pinyin letters of text, or None if it holds letters that have no romanization."""
     folded = _fold_latin("".join(lazy_pinyin(text, style=Style.NORMAL)))

@@ -3,47 +3,62 @@
 from datetime import datetime
 
 from . import notices
+from .cache import answer_cache
 from .folding import exact_key, pinyin_keys, query_pinyin_key, variant_key
 from .models import Notice, RosterEntry, RosterPinyin
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
 MAX_MATCHES_PER_KIND = 50
 MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "status", "window", "contacts")
+# What a match needs of its notice: what it shows, and what its status is computed from.
+NOTICE_COLUMNS = (Notice.id, Notice.title, Notice.issuer, Notice.timezone, Notice.opens_at,
+                  Notice.closes_at, Notice.published_at, Notice.withdrawn_at)
 
 
 def check_name(query: str, now: datetime) -> dict:
     """Matches of `query` on public rosters: each entry once, strongest match, open notices first.
 
+    Answers are cached until the data changes or a matched notice opens or closes.
     ValueError when the query is not a possible name."""
+    return answer_cache("names").get(query, lambda: _check_name(query, now), now)
+
+
+def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
     exact, variant = exact_key(query), variant_key(query)
     typed_pinyin = query_pinyin_key(query)
     readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
     rank = notices.status_rank(now)
     found: dict[int, tuple[str, RosterEntry]] = {}
+    # An exact match is also a variant match (the variant key folds the exact key further).
     for kind, condition in (
-        ("exact", RosterEntry.exact_key == exact),
         ("variant", RosterEntry.variant_key == variant),
         ("pinyin", RosterEntry.id.in_(RosterPinyin.select(RosterPinyin.entry)
                                       .where(RosterPinyin.key.in_(readings or {""})))),
     ):
-        rows = (RosterEntry.select(RosterEntry, Notice).join(Notice)
+        rows = (RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.exact_key,
+                                   RosterEntry.variant_key, *NOTICE_COLUMNS)
+                .join(Notice)
                 .where(condition & notices.public_roster_condition())
                 .order_by(rank, Notice.id.desc(), RosterEntry.position)
                 .limit(MAX_MATCHES_PER_KIND))
         for entry in rows:
             found.setdefault(entry.id, (_strongest(entry, exact, variant, kind), entry))
-    unique_notices = {entry.notice_id: entry.notice for _, entry in found.values()}
+    unique_notices = {entry.notice.id: entry.notice for _, entry in found.values()}
     shown = {item["id"]: item for item in notices.present(list(unique_notices.values()), now,
                                                            brief=True)}
     matches = [
         {"name": entry.name, "match": match, "entry_id": entry.id,
-         "notice": {key: shown[entry.notice_id][key] for key in MATCHED_NOTICE_FIELDS}}
+         "notice": {key: shown[entry.notice.id][key] for key in MATCHED_NOTICE_FIELDS}}
         for match, entry in found.values()
     ]
     matches.sort(key=lambda m: (MATCH_ORDER.index(m["match"]),
                                 notices.STATUS_ORDER.index(m["notice"]["status"]),
                                 -m["notice"]["id"]))
-    return {"query": query, "normalized": variant, "matches": matches}
+    answer = {"query": query, "normalized": variant, "matches": matches}
+    # Statuses hold until the next time one of the matched notices opens or closes.
+    changes = [instant for notice in unique_notices.values()
+               for instant in (notice.opens_at, notice.closes_at) if instant and instant > now]
+    return answer, min(changes, default=None)
 
 
 def _strongest(entry: RosterEntry, exact: str, variant: str, found_as: str) -> str:

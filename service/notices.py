@@ -8,11 +8,11 @@ from peewee import Case, fn
 
 from . import audit, windows
 from .contacts import ContactError, normalize_number
-from .db import database, is_sqlite
+from .db import database, insert_rows, is_sqlite
 from .errors import Conflict
 from .folding import exact_key, pinyin_keys, variant_key
 from .links import existing_ids, set_links
-from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, RosterPinyin, utcnow
+from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, utcnow
 from .names import clean_name, clean_optional
 
 EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
@@ -304,24 +304,31 @@ def _replace_contacts(notice: Notice, contacts: list[dict]) -> None:
         Contact.create(notice=notice, position=position, **contact)
 
 
-INSERT_BATCH = 500
+PROGRESS_BATCH = 2000
+ROSTER_COLUMNS = ("notice_id", "position", "name", "exact_key", "variant_key", "organization",
+                  "credential_no")
 
 
 def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[RosterEntry]:
-    """Insert in batches after the last position; `progress(n)` hears of each batch."""
+    """Insert after the last position, with every name's pinyin keys; `progress(n)` hears of
+    each batch of names."""
     last = notice.roster.select(fn.MAX(RosterEntry.position)).scalar() or 0
-    for start in range(0, len(cleaned), INSERT_BATCH):
-        batch = cleaned[start:start + INSERT_BATCH]
-        RosterEntry.insert_many([
-            {**entry, "notice": notice.id, "position": last + start + offset}
-            for offset, entry in enumerate(batch, start=1)
-        ]).execute()
+    rows = [(notice.id, last + offset, e["name"], e["exact_key"], e["variant_key"],
+             e.get("organization"), e.get("credential_no"))
+            for offset, e in enumerate(cleaned, start=1)]
+    for start in range(0, len(rows), PROGRESS_BATCH):
+        insert_rows("roster_entry", ROSTER_COLUMNS, rows[start:start + PROGRESS_BATCH])
         if progress:
-            progress(len(batch))
-    entries = list(notice.roster.where(RosterEntry.position > last).order_by(RosterEntry.position))
-    readings = [{"entry": e.id, "key": key} for e in entries for key in pinyin_keys(e.name)]
-    for start in range(0, len(readings), INSERT_BATCH):
-        RosterPinyin.insert_many(readings[start:start + INSERT_BATCH]).execute()
+            progress(len(rows[start:start + PROGRESS_BATCH]))
+    ids = (RosterEntry.select(RosterEntry.id).where(
+        (RosterEntry.notice == notice.id) & (RosterEntry.position > last))
+        .order_by(RosterEntry.position).tuples())
+    entries = [RosterEntry(id=entry_id, notice=notice.id, position=row[1], name=row[2],
+                           exact_key=row[3], variant_key=row[4], organization=row[5],
+                           credential_no=row[6])
+               for (entry_id,), row in zip(ids, rows, strict=True)]
+    insert_rows("roster_pinyin", ("entry_id", "key"),
+                [(entry.id, key) for entry in entries for key in pinyin_keys(entry.name)])
     return entries
 
 
