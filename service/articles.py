@@ -1,6 +1,6 @@
 """Articles printed beside notices, and their many-to-many links."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 from peewee import SQL, fn
@@ -12,6 +12,7 @@ from .models import Article, Notice, NoticeArticle, utcnow
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")
+ITEM_FIELDS = ("id", *ARTICLE_FIELDS, "created_at", "updated_at")  # all but the token columns
 SNIPPET_CHARS = 60
 
 
@@ -79,16 +80,45 @@ def ranking(q: str | None) -> list:
     return [search.title_first(q), *newest] if q and search.matches(q) is not None else newest
 
 
-def facets(query) -> dict[str, dict[str, int]]:
-    """Counts by kind, region and year over the filtered (unpaginated) articles."""
+def counts(query) -> tuple[int, dict[str, dict[str, int]]]:
+    """The total and the facets (counts by kind, region and year) of the filtered articles.
+
+    One GROUP BY pass over all matches gives all four; facet keys are in code-point order."""
     year = (fn.substr(Article.published_on, 1, 4) if is_sqlite()
             else fn.to_char(Article.published_on, "YYYY"))
-    counts = {}
-    for name, expression in (("kind", Article.kind), ("region", Article.region), ("year", year)):
-        grouped = (query.select(expression.alias("value"), fn.COUNT(Article.id).alias("n"))
-                   .order_by().group_by(expression).tuples())
-        counts[name] = {str(value): n for value, n in grouped if value is not None}
-    return counts
+    grouped = (query.select(Article.kind, Article.region, year, fn.COUNT(Article.id))
+               .order_by().group_by(Article.kind, Article.region, year).tuples())
+    total, facets = 0, {"kind": Counter(), "region": Counter(), "year": Counter()}
+    for kind, region, year_text, n in grouped:
+        total += n
+        for name, value in (("kind", kind), ("region", region), ("year", year_text)):
+            if value is not None:
+                facets[name][str(value)] += n
+    return total, {name: dict(sorted(counter.items())) for name, counter in facets.items()}
+
+
+def ranked_page(query, q: str | None, page: int, page_size: int) -> list[Article]:
+    """One page of the filtered articles in ranked order.
+
+    Only ids are sorted; the page's rows are then read without the token columns (three times
+    the text)."""
+    ranked = query.select(Article.id).order_by(*ranking(q)).paginate(page, page_size).tuples()
+    ids = [article_id for (article_id,) in ranked]
+    columns = [getattr(Article, field) for field in ITEM_FIELDS]
+    rows = {a.id: a for a in Article.select(*columns).where(Article.id.in_(ids))} if ids else {}
+    return [rows[article_id] for article_id in ids if article_id in rows]  # unless just deleted
+
+
+def search_page(*, q: str | None = None, kind: str | None = None, region: str | None = None,
+                from_: date | None = None, to: date | None = None, page: int = 1,
+                page_size: int = 20, staff: bool = False) -> dict:
+    """A page of the matching articles (title hits first, then newest), with the total and the
+    facets of all matches."""
+    query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
+    total, facets = counts(query)
+    items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
+    return {"items": items, "total": total, "page": page, "page_size": page_size,
+            "facets": facets}
 
 
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:
@@ -102,8 +132,7 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
         links[link.article_id].append(link.notice_id)
     items = []
     for article in articles:
-        item = {field: getattr(article, field) for field in ("id", *ARTICLE_FIELDS,
-                                                             "created_at", "updated_at")}
+        item = {field: getattr(article, field) for field in ITEM_FIELDS}
         item["notice_ids"] = links[article.id]
         if q:
             item["snippet"] = textsearch.snippet(article.body, q, SNIPPET_CHARS)

@@ -353,6 +353,55 @@ def test_facets_count_kind_region_and_year_over_the_filtered_results(client, tok
     }
 
 
+def test_total_and_facets_equal_counts_of_the_filtered_matches(client, tokens):
+    articles = [  # (kind, region, published_on, body)
+        ("policy", "广东", "2024-01-26", "芯片政策。"),
+        ("policy", "江西", "2023-05-01", "芯片产业政策。"),
+        ("news", "广东", "2024-03-01", "芯片新闻。"),
+        ("news", None, "2023-02-01", "芯片与显示。"),
+        ("meeting", "江西", "2022-12-31", "芯片会议。"),
+        ("meeting", "广东", "2024-06-01", "面板会议。"),
+        ("news", "浙江", "2021-01-01", "芯片旧闻。"),
+        ("policy", None, "2024-07-01", "芯片补贴。"),
+    ]
+    for n, (kind, region, published_on, body) in enumerate(articles):
+        post_article(client, tokens, title=f"文章{n}", kind=kind, region=region,
+                     published_on=published_on, body=body)
+    expected = [a for a in articles if "芯片" in a[3] and a[2] >= "2022-06-01"]
+    for kind in ("policy", "news"):
+        page = search_articles(client, q="芯片", kind=kind, page_size=1,
+                               **{"from": "2022-06-01"})
+        matching = [a for a in expected if a[0] == kind]
+        assert page["total"] == len(matching)
+        assert page["facets"] == {
+            "kind": {kind: len(matching)},
+            "region": {r: sum(a[1] == r for a in matching)
+                       for r in sorted({a[1] for a in matching if a[1]})},
+            "year": {y: sum(a[2][:4] == y for a in matching)
+                     for y in sorted({a[2][:4] for a in matching})},
+        }
+    nothing = search_articles(client, q="芯片", kind="meeting", region="浙江")
+    assert (nothing["total"], nothing["items"]) == (0, [])
+    assert nothing["facets"] == {"kind": {}, "region": {}, "year": {}}
+
+
+def test_title_hits_then_newest_order_holds_on_every_page(client, tokens):
+    made = []  # (id, title hit, published_on)
+    for n in range(7):
+        in_title = n % 3 == 0
+        published_on = f"2024-0{n % 4 + 1}-1{n}"
+        article = post_article(client, tokens, title="芯片专题" if in_title else f"报道{n}",
+                               published_on=published_on, body="本期关于芯片。")
+        made.append((article, in_title, published_on))
+    post_article(client, tokens, title="无关", published_on="2025-01-01", body="面板。")
+    expected = [a for a, _, _ in sorted(made, key=lambda m: (m[1], m[2], m[0]), reverse=True)]
+    pages = [search_articles(client, q="芯片", page=page, page_size=3) for page in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [7, 7, 7]
+    assert [[item["id"] for item in p["items"]] for p in pages] == [
+        expected[:3], expected[3:6], expected[6:]]
+    assert search_articles(client, q="芯片", page=4, page_size=3)["items"] == []
+
+
 def test_filters_combine_with_q(client, tokens):
     policy_gd = post_article(client, tokens, title="政策一", kind="policy", region="广东",
                              published_on="2024-01-26", body="芯片政策。")

@@ -14,7 +14,7 @@ from schemas.common import page_schema
 
 from .. import articles, auth
 from ..models import Article
-from . import Blueprint, paginate
+from . import Blueprint
 
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
@@ -34,11 +34,7 @@ class Articles(MethodView):
     @blp.response(200, ArticlePageSchema)
     def get(self, args):
         """Search and list articles"""
-        filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
-        query = articles.filtered(Article.select(), **filters)
-        rows, envelope = paginate(query.order_by(*articles.ranking(args.get("q"))), args)
-        items = articles.present(rows, staff=auth.is_staff(), q=args.get("q"))
-        return {"items": items, **envelope, "facets": articles.facets(query)}
+        return articles.search_page(**args, staff=auth.is_staff())
 
     @blp.staff("editor")
     @blp.arguments(ArticleCreateSchema)
