@@ -51,13 +51,29 @@ _QUERY_SEPARATORS = set(" '’-‐." + DOT_VARIANTS + "012345")
 
 def exact_key(name: str) -> str:
     """The name NFKC-folded, with all whitespace removed and lower-cased; ValueError if invalid."""
-    return "".join(clean_name(name).split()).lower()
+    return _exact(clean_name(name))
 
 
 def variant_key(name: str) -> str:
     """exact_key with every middle dot made U+00B7 and traditional characters made simplified."""
-    # Before NFKC, which would turn U+FF65 into U+30FB and U+FF0E into ".".
-    return _T2S.convert(exact_key(name.translate(_DOTS)))
+    return _variant(exact_key(name))
+
+
+def name_keys(name: str) -> tuple[str, str, str]:
+    """(clean name, exact key, variant key), cleaning the name once; ValueError if invalid."""
+    cleaned = clean_name(name)
+    exact = _exact(cleaned)
+    return cleaned, exact, _variant(exact)
+
+
+def _exact(cleaned: str) -> str:
+    return "".join(cleaned.split()).lower()
+
+
+def _variant(exact: str) -> str:
+    # After NFKC, which maps every dot variant to one in the list (U+FF65 to U+30FB, U+FF0E and
+    # U+2024 to ".").
+    return _T2S.convert(exact.translate(_DOTS))
 
 
 def _fold_latin(text: str) -> str:

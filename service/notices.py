@@ -10,10 +10,10 @@ from . import audit, windows
 from .contacts import ContactError, normalize_number
 from .db import database, insert_rows, is_sqlite
 from .errors import Conflict
-from .folding import exact_key, pinyin_keys, variant_key
+from .folding import name_keys, pinyin_keys
 from .links import existing_ids, set_links
 from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, utcnow
-from .names import clean_name, clean_optional
+from .names import clean_optional
 
 EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
 
@@ -116,7 +116,7 @@ def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
     for index, item in enumerate(items):
         entry_errors, entry = {}, {}
         try:
-            entry["name"] = clean_name(item["name"])
+            entry["name"], entry["exact_key"], entry["variant_key"] = name_keys(item["name"])
         except ValueError as error:
             entry_errors["name"] = [str(error)]
         for field, limit in (("organization", 200), ("credential_no", 64)):
@@ -125,8 +125,7 @@ def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
             except ValueError as error:
                 entry_errors[field] = [str(error)]
         if "name" in entry:
-            key = entry["exact_key"] = exact_key(entry["name"])
-            entry["variant_key"] = variant_key(entry["name"])
+            key = entry["exact_key"]
             if key in seen:
                 first = seen[key]
                 entry_errors["name"] = [
@@ -257,19 +256,22 @@ def extend_notice(notice: Notice, actor: str, *, end: date | None = None,
 
 def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
                        action: str = "roster.added", path=lambda i: i,
-                       progress=None) -> list[RosterEntry]:
-    """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors."""
+                       progress=None) -> list[int]:
+    """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors.
+    Returns the new entries' ids in roster order."""
     with database.atomic():
         notice = _locked(notice)
         if notice.published_at is not None:
             raise Conflict("The roster of a published notice cannot change.")
-        taken = {key for (key,) in notice.roster.select(RosterEntry.exact_key).tuples()}
+        roster = list(notice.roster.select(RosterEntry.exact_key, RosterEntry.position).tuples())
+        taken = {key for key, _ in roster}
         cleaned = clean_roster(items, taken, path)
-        entries = _insert_roster(notice, cleaned, progress)
+        entry_ids = _insert_roster(notice, cleaned, max((p for _, p in roster), default=0),
+                                   progress)
         audit.record(action, "notice", notice.id, actor,
-                     changes={"count": len(entries),
-                              "entry_ids": [entries[0].id, entries[-1].id] if entries else []})
-    return entries
+                     changes={"count": len(entry_ids),
+                              "entry_ids": [entry_ids[0], entry_ids[-1]] if entry_ids else []})
+    return entry_ids
 
 
 def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
@@ -287,7 +289,7 @@ def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
 def _locked(notice: Notice) -> Notice:
     """The notice re-read inside the transaction, locked against concurrent roster writes and
     publication (SQLite's IMMEDIATE transactions already serialise writers)."""
-    query = Notice.select().where(Notice.id == notice.id)
+    query = Notice.select(Notice.id, Notice.published_at).where(Notice.id == notice.id)
     return query.get() if is_sqlite() else query.for_update().get()
 
 
@@ -309,27 +311,25 @@ ROSTER_COLUMNS = ("notice_id", "position", "name", "exact_key", "variant_key", "
                   "credential_no")
 
 
-def _insert_roster(notice: Notice, cleaned: list[dict], progress=None) -> list[RosterEntry]:
-    """Insert after the last position, with every name's pinyin keys; `progress(n)` hears of
-    each batch of names."""
-    last = notice.roster.select(fn.MAX(RosterEntry.position)).scalar() or 0
+def _insert_roster(notice: Notice, cleaned: list[dict], last: int = 0,
+                   progress=None) -> list[int]:
+    """Insert after position `last`, with every name's pinyin keys; returns the new ids in order.
+    `progress(n)` hears of each batch of names."""
     rows = [(notice.id, last + offset, e["name"], e["exact_key"], e["variant_key"],
              e.get("organization"), e.get("credential_no"))
             for offset, e in enumerate(cleaned, start=1)]
     for start in range(0, len(rows), PROGRESS_BATCH):
-        insert_rows("roster_entry", ROSTER_COLUMNS, rows[start:start + PROGRESS_BATCH])
+        batch = rows[start:start + PROGRESS_BATCH]
+        insert_rows("roster_entry", ROSTER_COLUMNS, batch)
         if progress:
-            progress(len(rows[start:start + PROGRESS_BATCH]))
-    ids = (RosterEntry.select(RosterEntry.id).where(
+            progress(len(batch))
+    entry_ids = [entry_id for (entry_id,) in RosterEntry.select(RosterEntry.id).where(
         (RosterEntry.notice == notice.id) & (RosterEntry.position > last))
-        .order_by(RosterEntry.position).tuples())
-    entries = [RosterEntry(id=entry_id, notice=notice.id, position=row[1], name=row[2],
-                           exact_key=row[3], variant_key=row[4], organization=row[5],
-                           credential_no=row[6])
-               for (entry_id,), row in zip(ids, rows, strict=True)]
+        .order_by(RosterEntry.position).tuples()]
     insert_rows("roster_pinyin", ("entry_id", "key"),
-                [(entry.id, key) for entry in entries for key in pinyin_keys(entry.name)])
-    return entries
+                [(entry_id, key) for entry_id, (_, _, name, *_) in zip(entry_ids, rows, strict=True)
+                 for key in pinyin_keys(name)])
+    return entry_ids
 
 
 # --- presentation ------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ class Roster(MethodView):
         if not entries:
             abort(422, errors={"_schema": ["no entries given"]})
         added = notices.add_roster_entries(visible_notice(notice_id), entries, auth.actor_name())
-        return [notices.roster_entry_dict(e, masked=False) for e in added]
+        rows = RosterEntry.select().where(RosterEntry.id.in_(added)).order_by(RosterEntry.position)
+        return [notices.roster_entry_dict(e, masked=False) for e in rows]
 
 
 @blp.route("/<id:notice_id>/roster.csv")
