@@ -6,8 +6,6 @@ from . import textsearch
 from .db import database, is_sqlite
 from .models import Article
 
-TITLE_WEIGHT = "A"
-
 
 def tokenize(article: Article) -> None:
     """Fill the article's token columns from its text (before saving)."""
@@ -39,9 +37,15 @@ def matches(query: str, *, title_only: bool = False):
         return Article.id.in_(
             SQL("(SELECT rowid FROM article_fts WHERE article_fts MATCH ?)", [expression])
         )
-    expression = textsearch.tsquery(query, TITLE_WEIGHT if title_only else "")
+    expression = textsearch.tsquery(query)
     if expression is None:
         return None
+    if title_only:
+        # Through the title's own index (migration 3): the weighted match on search_vector would
+        # de-TOAST every row's whole tsvector.
+        return Article.id.in_(SQL(
+            "(SELECT id FROM article WHERE to_tsvector('simple', title_tokens) "
+            "@@ to_tsquery('simple', %s))", [expression]))
     return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
 
 

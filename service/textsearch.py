@@ -77,18 +77,16 @@ def fts5_match(query: str, column: str | None = None) -> str | None:
     return f"{{{column}}} : ({expression})" if column else expression
 
 
-def _tsquery_operand(token: str, weight: str = "") -> str:
-    quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
-    return f"{quoted}:{weight}" if weight else quoted
+def _tsquery_operand(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery(query: str, weight: str = "") -> str | None:
-    """to_tsquery('simple', …) text; with `weight` ("A"), only lexemes of that weight match."""
+def tsquery(query: str) -> str | None:
+    """to_tsquery('simple', …) text."""
     groups = _query_groups(query)
     if not groups:
         return None
-    phrases = ["(" + " <-> ".join(_tsquery_operand(t, weight) for t in group) + ")"
-               for group in groups]
+    phrases = ["(" + " <-> ".join(_tsquery_operand(t) for t in group) + ")" for group in groups]
     return " & ".join(phrases)
 
 
