@@ -115,8 +115,9 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
     """A page of the matching articles (title hits first, then newest), with the total and the
     facets of all matches."""
     query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
-    total, facets = counts(query)
-    items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
+    with search.index_scans():
+        total, facets = counts(query)
+        items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
     return {"items": items, "total": total, "page": page, "page_size": page_size,
             "facets": facets}
 

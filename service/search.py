@@ -1,5 +1,8 @@
 """Full-text search over articles, the same on SQLite (FTS5) and PostgreSQL (tsvector + GIN)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from peewee import SQL, Case
 
 from . import textsearch
@@ -52,3 +55,17 @@ def matches(query: str, *, title_only: bool = False):
 def title_first(query: str):
     """ORDER BY term putting articles whose title holds the query first."""
     return Case(None, [(matches(query, title_only=True), 0)], 1)
+
+
+@contextmanager
+def index_scans() -> Iterator[None]:
+    """For a search's queries: on PostgreSQL, one transaction that avoids sequential scans."""
+    if is_sqlite():
+        yield  # no transaction: reads need none, and an IMMEDIATE one would lock out writers
+        return
+    with database.atomic():
+        # For a common word the planner picks a sequential scan and evaluates the match on every
+        # row, de-TOASTing each one's large search_vector, a cost it does not price: 1.1 s for
+        # 发展 at 100,000 articles, against 0.1 s through the GIN bitmap.
+        database.execute_sql("SET LOCAL enable_seqscan = off")
+        yield

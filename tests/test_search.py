@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from service import articles, search
+from service.models import Article
 from tests.builders import post_notice
 
 NAMES = "/api/v1/names"
@@ -468,6 +470,21 @@ def test_index_follows_a_delete(client, tokens):
     again = post_article(client, tokens, title="新文", body="光伏组件。")
     assert found_ids(client, q="产能") == []
     assert found_ids(client, q="光伏") == [again]
+
+
+def test_postgresql_matches_through_the_full_text_indexes(db, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's plans")
+    # A sequential scan would de-TOAST every article's search_vector, and so would a title-first
+    # ranking by weighted match on it.
+    ranked = (articles.filtered(Article.select(Article.id), q="发展")
+              .order_by(*articles.ranking("发展")))
+    sql, params = ranked.sql()
+    with search.index_scans():
+        plan = "\n".join(line for (line,) in db.execute_sql("EXPLAIN " + sql, params))
+    assert "Bitmap Index Scan on article_search_vector" in plan
+    assert "Bitmap Index Scan on article_title_tokens" in plan
+    assert "Seq Scan" not in plan
 
 
 HOSTILE_ARTICLE_QUERIES = [
