@@ -14,19 +14,20 @@ from cachetools import LRUCache
 from flask import Flask, current_app
 
 from .db import database
-from .models import DataVersion, utcnow
+from .models import utcnow
 
+# Plain SQL: these run on every cached request and every write, and peewee's query builder would
+# cost more than the statements.
 _READ_VERSION = "SELECT version FROM data_version WHERE id = 1"
+_BUMP_VERSION = "UPDATE data_version SET version = version + 1 WHERE id = 1"
 
 
 def bump_data_version() -> None:
     """Call inside a write's transaction: caches drop their answers once it commits."""
-    DataVersion.update(version=DataVersion.version + 1).where(DataVersion.id == 1).execute()
+    database.execute_sql(_BUMP_VERSION)
 
 
 def data_version() -> int:
-    # Plain SQL: this runs on every cached request, and peewee's query builder would cost more
-    # than the read.
     return database.execute_sql(_READ_VERSION).fetchone()[0]
 
 

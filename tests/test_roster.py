@@ -166,6 +166,20 @@ def test_post_a_list_of_entries_appends_them_in_order(client, tokens):
     assert detail["roster_size"] == 5
 
 
+def test_entries_keep_backslashes_and_copy_markers_verbatim(client, tokens):
+    # PostgreSQL loads rosters with COPY, whose text format gives \\, \\N and \\t meanings.
+    odd = [{"name": "Ali\\N", "organization": "C:\\报社\\t", "credential_no": "\\N"},
+           {"name": "赵六", "organization": "报社", "credential_no": None}]
+    notice = create(client, tokens)
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster", json=odd, token=tokens["editor"])
+
+    assert response.status_code == 201, response.text
+    listed = client.get(f"{NOTICES}/{notice['id']}/roster", token=tokens["editor"]).json()
+    assert [{key: e[key] for key in ("name", "organization", "credential_no")}
+            for e in listed["items"][3:]] == odd
+
+
 def test_duplicate_of_an_existing_name_adds_nothing(client, tokens):
     notice = create(client, tokens)
 
