@@ -167,7 +167,7 @@ def test_post_a_list_of_entries_appends_them_in_order(client, tokens):
 
 
 def test_entries_keep_backslashes_and_copy_markers_verbatim(client, tokens):
-    # PostgreSQL loads rosters with COPY, whose text format gives \\, \\N and \\t meanings.
+    # PostgreSQL loads rosters with COPY, whose text format gives a backslash, \N and \t meanings.
     odd = [{"name": "Ali\\N", "organization": "C:\\报社\\t", "credential_no": "\\N"},
            {"name": "赵六", "organization": "报社", "credential_no": None}]
     notice = create(client, tokens)
