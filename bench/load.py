@@ -159,10 +159,10 @@ class Server:
     """The real gunicorn, as deployed, on its own loopback port."""
 
     def __init__(self, database_url: str, workers: int, threads: int | None, app_dir: Path,
-                 log_path: Path, rate_limit: str | None):
+                 log_path: Path, rate_limit: str | None, extra_env: dict[str, str]):
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(self.port),
-               "WEB_CONCURRENCY": str(workers)}
+               "WEB_CONCURRENCY": str(workers), **extra_env}
         if rate_limit:
             # All load comes from one loopback address: the per-client public limit would turn
             # it into 429s. The limiter still runs (and costs what it costs); it just never trips.
@@ -434,7 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-check", action="store_true", help="no one-at-a-time pass")
     parser.add_argument("--rate-limit", default="100000000/minute",
                         help="PUBLIC_RATE_LIMIT for the server ('' keeps the configured one)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="more server settings, e.g. NAME_CHECK_CACHE_ENTRIES=0 to measure "
+                             "every request as a cache miss")
     args = parser.parse_args(argv)
+    extra_env = dict(setting.split("=", 1) for setting in args.env)
     if not args.database_url:
         parser.error("set DATABASE_URL or --database-url")
     label = args.label or ("sqlite" if args.database_url.startswith("sqlite") else "postgresql")
@@ -450,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     client = run_wrk if args.client == "wrk" else run_python
     log_path = OUT / f"gunicorn-{label}.log"
     server = Server(args.database_url, args.workers, args.threads, args.app_dir, log_path,
-                    args.rate_limit)
+                    args.rate_limit, extra_env)
     connection_counts = [int(c) for c in args.connections.split(",") if c]
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _stop)
@@ -460,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "deploy", cwd=args.app_dir).splitlines(),
               "connections": connection_counts, "duration": args.duration, "workers": args.workers,
               "threads": args.threads or int(os.environ.get("GUNICORN_THREADS", "4")),
-              "app_dir": str(args.app_dir), "checks": {},
+              "app_dir": str(args.app_dir), "env": extra_env, "checks": {},
               "runs": {f"{s}@{c}": [] for c in connection_counts for s in scenarios}}
     try:
         log(f"gunicorn on {HOST}:{server.port}, pids {server.pids()}")

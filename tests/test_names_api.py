@@ -1,10 +1,14 @@
 """The public name check, GET /api/v1/names?q=, over HTTP."""
 
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.cache import bump_data_version
+from service.db import database
+from service.models import RosterEntry
 from tests.builders import post_notice
 
 NAMES = "/api/v1/names"
@@ -129,3 +133,54 @@ def test_open_notices_are_ordered_before_closed_ones(client, tokens):
     assert [m["notice"]["status"] for m in matches] == ["open", "closed", "closed"]
     assert matches[0]["notice"]["id"] == open_notice["id"]
     assert {m["notice"]["id"] for m in matches[1:]} == {older_closed["id"], newer_closed["id"]}
+
+
+# --- answers are cached per process until the data changes -------------------------------------
+
+def test_cached_answers_follow_publication_correction_and_withdrawal(client, tokens):
+    draft = make_notice(client, tokens, title="公示", roster=["缓存测"], publish=False)
+    assert check(client, "缓存测")["matches"] == []  # a draft never matches; now it is cached
+
+    client.post(f"/api/v1/notices/{draft['id']}/publish", token=tokens["publisher"])
+    [match] = check(client, "缓存测")["matches"]
+    assert match["notice"]["title"] == "公示"
+
+    corrected = client.patch(f"/api/v1/notices/{draft['id']}",
+                             json={"title": "更正后的公示", "reason": "标题有误"},
+                             token=tokens["publisher"])
+    assert corrected.status_code == 200, corrected.text
+    assert check(client, "缓存测")["matches"][0]["notice"]["title"] == "更正后的公示"
+
+    client.post(f"/api/v1/notices/{draft['id']}/withdraw", json={"reason": "名单有误"},
+                token=tokens["publisher"])
+    assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "withdrawn"
+
+
+def test_answers_come_from_the_cache_until_the_data_version_moves(app, client, tokens):
+    notice = make_notice(client, tokens, title="公示", roster=["缓存测"])
+    assert check(client, "缓存测")["matches"][0]["name"] == "缓存测"
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        # A change behind the service's back (no audit event, so no version bump) stays unseen...
+        with database.atomic():
+            RosterEntry.update(name="改名了").where(RosterEntry.notice == notice["id"]).execute()
+        assert check(client, "缓存测")["matches"][0]["name"] == "缓存测"
+        # ...until any write moves the version on.
+        with database.atomic():
+            bump_data_version()
+        database.close()
+    assert check(client, "缓存测")["matches"][0]["name"] == "改名了"
+
+
+def test_a_cached_status_turns_when_the_window_opens(client, tokens):
+    opens_at = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=2)
+    post_notice(client, tokens, {
+        "title": "即将开始的公示", "category": "other", "issuer": "中国电子报",
+        "window": {"opens_at": opens_at.isoformat(),
+                   "closes_at": (opens_at + timedelta(days=5)).isoformat()},
+        "contacts": [{"number": "010-83138953"}], "roster": [{"name": "缓存测"}]}, publish=True)
+    assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "scheduled"
+
+    time.sleep(max(0.0, (opens_at - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
+
+    assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "open"
