@@ -6,6 +6,7 @@ from datetime import date
 from peewee import SQL, fn
 
 from . import audit, search, textsearch
+from .cache import answer_cache
 from .db import database, is_sqlite
 from .links import existing_ids, set_links
 from .models import Article, Notice, NoticeArticle, utcnow
@@ -113,13 +114,23 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
                 from_: date | None = None, to: date | None = None, page: int = 1,
                 page_size: int = 20, staff: bool = False) -> dict:
     """A page of the matching articles (title hits first, then newest), with the total and the
-    facets of all matches."""
-    query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
-    with search.index_scans():
-        total, facets = counts(query)
-        items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
-    return {"items": items, "total": total, "page": page, "page_size": page_size,
-            "facets": facets}
+    facets of all matches.
+
+    The public's answers are cached until the data changes (staff see links to drafts) and
+    shared between threads: callers must not modify them."""
+
+    def answer() -> dict:
+        query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
+        with search.index_scans():
+            total, facets = counts(query)
+            items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
+        return {"items": items, "total": total, "page": page, "page_size": page_size,
+                "facets": facets}
+
+    if staff:
+        return answer()
+    key = (q, kind, region, from_, to, page, page_size)
+    return answer_cache("articles").get(key, lambda: (answer(), None))
 
 
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:

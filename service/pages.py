@@ -325,16 +325,14 @@ def article_search():
                            error=f"搜索词最多 {MAX_QUERY_LENGTH} 个字，请缩短后重试。",
                            items=[], total=0, pagination=None)
     q = query_text or None
-    query = articles.filtered(Article.select(), q=q)
-    total = query.count()
     page = page_number()
-    rows = list(query.order_by(*articles.ranking(q)).paginate(page, ARTICLES_PAGE_SIZE))
+    found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
     items = [{**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
               "published_on_text": cn_date(item["published_on"]),
               "excerpt": excerpt(item["body"])}
-             for item in articles.present(rows, staff=False, q=q)]
-    return render_page("articles.html", query=query_text, items=items, total=total,
-                       pagination=pagination(total, page, ARTICLES_PAGE_SIZE,
+             for item in found["items"]]
+    return render_page("articles.html", query=query_text, items=items, total=found["total"],
+                       pagination=pagination(found["total"], page, ARTICLES_PAGE_SIZE,
                                              "pages.article_search", q=q))
 
 

@@ -1,6 +1,6 @@
 """Search over HTTP: name-check folding and ordering, article full-text search, unified search."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -470,6 +470,69 @@ def test_index_follows_a_delete(client, tokens):
     again = post_article(client, tokens, title="新文", body="光伏组件。")
     assert found_ids(client, q="产能") == []
     assert found_ids(client, q="光伏") == [again]
+
+
+def test_public_answers_are_cached_until_a_write_and_staff_answers_never(app, db):
+    chip = {"title": "芯片", "kind": "news", "source": "中国电子报",
+            "published_on": date(2024, 1, 26), "body": "芯片。"}
+    with app.app_context():
+        articles.create_article(chip, "test")
+        public = articles.search_page(q="芯片")
+        assert articles.search_page(q="芯片") is public
+        assert articles.search_page(q="芯片", page=2) is not public
+        assert articles.search_page(q="芯片", staff=True) is not articles.search_page(q="芯片",
+                                                                                   staff=True)
+        articles.create_article(chip, "test")
+        assert articles.search_page(q="芯片")["total"] == 2
+
+
+def test_a_repeated_search_sees_each_article_write_at_once(client, tokens):
+    params = {"q": "芯片", "page_size": 5}
+
+    def answers():
+        listed = search_articles(client, **params)
+        unified = client.get(SEARCH, params={"q": "芯片"}).json()["articles"]
+        page = client.get("/articles", params={"q": "芯片"}).text
+        return ([(item["id"], item["title"]) for item in listed["items"]], listed["total"],
+                [item["id"] for item in unified], page)
+
+    kept = post_article(client, tokens, title="芯片产业", published_on="2024-01-01", body="芯片。")
+    assert answers()[:3] == ([(kept, "芯片产业")], 1, [kept])
+    added = post_article(client, tokens, title="新闻", published_on="2024-02-01", body="论芯片。")
+    items, total, unified, page = answers()
+    assert (items, total, unified) == ([(kept, "芯片产业"), (added, "新闻")], 2, [kept, added])
+    assert "新闻" in page
+    response = client.patch(f"{ARTICLES}/{added}", json={"title": "芯片新闻"},
+                            token=tokens["editor"])
+    assert response.status_code == 200, response.text
+    items, total, unified, page = answers()  # now a title hit too, and the newer one
+    assert (items, total, unified) == ([(added, "芯片新闻"), (kept, "芯片产业")], 2, [added, kept])
+    assert "芯片新闻" in page
+    assert client.delete(f"{ARTICLES}/{kept}", token=tokens["editor"]).status_code == 204
+    items, total, unified, page = answers()
+    assert (items, total, unified) == ([(added, "芯片新闻")], 1, [added])
+    assert "芯片产业" not in page
+
+
+def test_a_repeated_search_shows_a_link_once_its_notice_is_published(client, tokens):
+    def notice_ids(token=None):
+        response = client.get(ARTICLES, params={"q": "芯片"}, token=token)
+        assert response.status_code == 200, response.text
+        unified = client.get(SEARCH, params={"q": "芯片"}, token=token).json()["articles"]
+        return [item["notice_ids"] for item in response.json()["items"]], [
+            item["notice_ids"] for item in unified]
+
+    notice = make_notice(client, tokens, ["刘东"], title="公示", publish=False)
+    article = post_article(client, tokens, title="芯片", body="芯片。")
+    assert notice_ids() == ([[]], [[]])
+    response = client.patch(f"{ARTICLES}/{article}", json={"notice_ids": [notice["id"]]},
+                            token=tokens["editor"])
+    assert response.status_code == 200, response.text
+    assert notice_ids(tokens["editor"]) == ([[notice["id"]]], [[notice["id"]]])
+    assert notice_ids() == ([[]], [[]])  # the staff answer is not the public's
+    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"])
+    assert response.status_code == 200, response.text
+    assert notice_ids() == ([[notice["id"]]], [[notice["id"]]])
 
 
 def test_postgresql_matches_through_the_full_text_indexes(db, database_url):

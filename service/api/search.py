@@ -5,7 +5,7 @@ from flask.views import MethodView
 from schemas.search import SearchArgsSchema, SearchResultSchema
 
 from .. import articles, auth, notices
-from ..models import Article, Notice, utcnow
+from ..models import Notice, utcnow
 from ..namecheck import check_name
 from . import Blueprint
 
@@ -28,11 +28,9 @@ class Search(MethodView):
             names = check_name(q, now)["matches"][:limit]
         except ValueError:
             names = []  # not a possible name (too long, say): the other parts still answer
-        found_articles = (articles.filtered(Article.select(), q=q)
-                          .order_by(*articles.ranking(q)).limit(limit))
         return {
             "query": q,
             "notices": notices.present(list(found_notices), now),
             "names": names,
-            "articles": articles.present(list(found_articles), staff=staff, q=q),
+            "articles": articles.search_page(q=q, page_size=limit, staff=staff)["items"],
         }
