@@ -8,12 +8,12 @@ from .models import AuditEvent, utcnow
 
 
 def record(action: str, entity: str, entity_id: int | None, actor: str, *,
-           changes: dict | None = None, due_at: datetime | None = None) -> AuditEvent:
+           changes: dict | None = None, due_at: datetime | None = None) -> None:
     """Append one event; call inside the write's transaction so both land or neither.
 
     Every write records one, so this is also where the data version counts up."""
     bump_data_version()
-    return AuditEvent.create(
+    AuditEvent.insert(
         at=utcnow(),
         actor=actor,
         action=action,
@@ -21,7 +21,7 @@ def record(action: str, entity: str, entity_id: int | None, actor: str, *,
         entity_id=entity_id,
         changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
         due_at=due_at,
-    )
+    ).execute()
 
 
 def event_dict(event: AuditEvent) -> dict:

@@ -16,7 +16,7 @@ DEFAULTS = {
     "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
     # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.
     "NAME_CHECK_CACHE_ENTRIES": "10000",  # a few kB each
-    "ARTICLE_SEARCH_CACHE_ENTRIES": "500",  # up to ≈ 40 kB each (a page of 100 articles)
+    "ARTICLE_SEARCH_CACHE_ENTRIES": "200",  # bodies included: ≈ 60 kB a page of 20, 300 of 100
 }
 
 MAX_BODY_BYTES = 1024 * 1024
