@@ -112,12 +112,12 @@ def ranked_page(query, q: str | None, page: int, page_size: int) -> list[Article
 
 def search_page(*, q: str | None = None, kind: str | None = None, region: str | None = None,
                 from_: date | None = None, to: date | None = None, page: int = 1,
-                page_size: int = 20, staff: bool = False) -> dict:
+                page_size: int = 20, staff: bool = False, encode=None) -> dict:
     """A page of the matching articles (title hits first, then newest), with the total and the
     facets of all matches.
 
     The public's answers are cached until the data changes (staff see links to drafts) and
-    shared between threads: callers must not modify them."""
+    shared between threads: callers must not modify them. `encode` as in AnswerCache.get."""
 
     def answer() -> dict:
         query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
@@ -127,10 +127,8 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
         return {"items": items, "total": total, "page": page, "page_size": page_size,
                 "facets": facets}
 
-    if staff:
-        return answer()
-    key = (q, kind, region, from_, to, page, page_size)
-    return answer_cache("articles").get(key, lambda: (answer(), None))
+    key = None if staff else (q, kind, region, from_, to, page, page_size)
+    return answer_cache("articles").get(key, lambda: (answer(), None), encode=encode)
 
 
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:

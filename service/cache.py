@@ -31,6 +31,17 @@ def data_version() -> int:
     return database.execute_sql(_READ_VERSION).fetchone()[0]
 
 
+class _Entry:
+    __slots__ = ("answer", "valid_from", "valid_until", "encoded")
+
+    def __init__(self, answer, valid_from: datetime, valid_until: datetime | None):
+        self.answer, self.valid_from, self.valid_until = answer, valid_from, valid_until
+        self.encoded: bytes | None = None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
+
+
 class AnswerCache:
     """A bounded LRU of answers, emptied whenever the data version moves on."""
 
@@ -39,15 +50,20 @@ class AnswerCache:
         self._version: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], tuple[Any, datetime | None]],
-            now: datetime | None = None) -> Any:
+    def get(self, key: Hashable | None, compute: Callable[[], tuple[Any, datetime | None]],
+            now: datetime | None = None, *, encode: Callable[[Any], bytes] | None = None) -> Any:
         """The answer for `key` at `now`; on a miss `compute()` returns (answer, valid_until):
-        the answer holds from `now` until `valid_until` (None: until the data changes).
+        the answer holds from `now` until `valid_until` (None: until the data changes). A None
+        key is never cached.
+
+        With `encode` (a route's JSON body; the same function for every caller that passes one),
+        the answer's encoding instead, made once per cached answer: for large answers encoding
+        cost more than everything else a cache hit does.
 
         Answers are shared between threads: callers must not modify them."""
         now = now or utcnow()
-        if self._entries is None:
-            return compute()[0]
+        if self._entries is None or key is None:
+            return self._result(_Entry(compute()[0], now, None), encode)
         # Read before computing: an answer computed while a write commits is filed under the
         # older version, so it can never outlive that write.
         version = data_version()
@@ -55,16 +71,22 @@ class AnswerCache:
             if version != self._version:
                 self._entries.clear()
                 self._version = version
-            cached = self._entries.get(key)
-        if cached is not None:
-            answer, valid_from, valid_until = cached
-            if valid_from <= now and (valid_until is None or now < valid_until):
-                return answer
-        answer, valid_until = compute()
-        with self._lock:
-            if self._version == version:
-                self._entries[key] = (answer, now, valid_until)
-        return answer
+            entry = self._entries.get(key)
+        if entry is None or not entry.holds_at(now):
+            answer, valid_until = compute()
+            entry = _Entry(answer, now, valid_until)
+            with self._lock:
+                if self._version == version:
+                    self._entries[key] = entry
+        return self._result(entry, encode)
+
+    @staticmethod
+    def _result(entry: _Entry, encode: Callable[[Any], bytes] | None) -> Any:
+        if encode is None:
+            return entry.answer
+        if entry.encoded is None:  # two threads may both encode: the same bytes either way
+            entry.encoded = encode(entry.answer)
+        return entry.encoded
 
 
 def init_app(app: Flask) -> None:

@@ -15,12 +15,12 @@ NOTICE_COLUMNS = (Notice.id, Notice.title, Notice.issuer, Notice.timezone, Notic
                   Notice.closes_at, Notice.published_at, Notice.withdrawn_at)
 
 
-def check_name(query: str, now: datetime) -> dict:
+def check_name(query: str, now: datetime, *, encode=None) -> dict:
     """Matches of `query` on public rosters: each entry once, strongest match, open notices first.
 
-    Answers are cached until the data changes or a matched notice opens or closes.
-    ValueError when the query is not a possible name."""
-    return answer_cache("names").get(query, lambda: _check_name(query, now), now)
+    Answers are cached until the data changes or a matched notice opens or closes; `encode`
+    as in AnswerCache.get. ValueError when the query is not a possible name."""
+    return answer_cache("names").get(query, lambda: _check_name(query, now), now, encode=encode)
 
 
 def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:

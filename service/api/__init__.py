@@ -6,9 +6,9 @@ from importlib import import_module
 
 import flask_smorest
 from apispec import BasePlugin
-from flask import request
+from flask import Response, current_app, request
 from flask_smorest.etag import _get_etag_ctx
-from marshmallow import RAISE
+from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
@@ -149,6 +149,23 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class JSONBody:
+    """Encodes answers as a route's response body: dumped with `schema`, then JSON, as
+    flask-smorest's response decorator would. For answers the cache keeps encoded
+    (AnswerCache.get's `encode`); `response()` wraps the bytes, which the decorator passes on."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+
+    def __call__(self, answer) -> bytes:
+        body = current_app.json.dumps(self.schema.dump(answer), separators=(",", ":"))
+        return (body + "\n").encode()
+
+    @staticmethod
+    def response(body: bytes) -> Response:
+        return current_app.response_class(body, mimetype="application/json")
 
 
 def paginate(query, args: dict):

@@ -14,11 +14,12 @@ from schemas.common import page_schema
 
 from .. import articles, auth
 from ..models import Article
-from . import Blueprint
+from . import Blueprint, JSONBody
 
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
 ArticlePageSchema = page_schema(ArticleSchema, "ArticlePage", facets=FacetsSchema)
+ARTICLE_PAGE_BODY = JSONBody(ArticlePageSchema())
 
 
 def get_article(article_id: int) -> Article:
@@ -34,7 +35,8 @@ class Articles(MethodView):
     @blp.response(200, ArticlePageSchema)
     def get(self, args):
         """Search and list articles"""
-        return articles.search_page(**args, staff=auth.is_staff())
+        return ARTICLE_PAGE_BODY.response(
+            articles.search_page(**args, staff=auth.is_staff(), encode=ARTICLE_PAGE_BODY))
 
     @blp.staff("editor")
     @blp.arguments(ArticleCreateSchema)

@@ -7,10 +7,11 @@ from schemas.names import NameCheckSchema, NameQueryArgsSchema
 
 from ..models import utcnow
 from ..namecheck import check_name
-from . import Blueprint
+from . import Blueprint, JSONBody
 
 URL_PREFIX = "/api/v1/names"
 blp = Blueprint("names", __name__, description="Check whether a name is on a published roster")
+NAME_CHECK_BODY = JSONBody(NameCheckSchema())
 
 
 @blp.route("")
@@ -20,6 +21,7 @@ class Names(MethodView):
     def get(self, args):
         """Check a name against every published roster"""
         try:
-            return check_name(args["q"], utcnow())
+            return NAME_CHECK_BODY.response(check_name(args["q"], utcnow(),
+                                                       encode=NAME_CHECK_BODY))
         except ValueError as error:
             abort(422, errors={"q": [str(error)]})
