@@ -31,7 +31,7 @@ def get_article(article_id: int) -> Article:
 
 @blp.route("")
 class Articles(MethodView):
-    @blp.arguments(ArticleQueryArgsSchema, location="query")
+    @blp.arguments(ArticleQueryArgsSchema(), location="query")
     @blp.response(200, ArticlePageSchema)
     def get(self, args):
         """Search and list articles"""
@@ -39,7 +39,7 @@ class Articles(MethodView):
             articles.search_page(**args, staff=auth.is_staff(), encode=ARTICLE_PAGE_BODY))
 
     @blp.staff("editor")
-    @blp.arguments(ArticleCreateSchema)
+    @blp.arguments(ArticleCreateSchema())
     @blp.response(201, ArticleSchema)
     def post(self, data):
         """Create an article, optionally linked to notices"""
@@ -56,7 +56,7 @@ class ArticleById(MethodView):
 
     @blp.staff("editor")
     @blp.etag
-    @blp.arguments(ArticleFieldsSchema, required=False)  # optional: no body, no field changed
+    @blp.arguments(ArticleFieldsSchema(), required=False)  # optional: no body, no field changed
     @blp.response(200, ArticleSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, article_id):

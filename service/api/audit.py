@@ -17,7 +17,7 @@ AuditPageSchema = page_schema(AuditEventSchema, "AuditPage")
 @blp.route("")
 class Audit(MethodView):
     @blp.staff("publisher")
-    @blp.arguments(AuditQueryArgsSchema, location="query")
+    @blp.arguments(AuditQueryArgsSchema(), location="query")
     @blp.response(200, AuditPageSchema)
     def get(self, args):
         """List audit events, newest first"""

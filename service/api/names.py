@@ -16,7 +16,7 @@ NAME_CHECK_BODY = JSONBody(NameCheckSchema())
 
 @blp.route("")
 class Names(MethodView):
-    @blp.arguments(NameQueryArgsSchema, location="query")
+    @blp.arguments(NameQueryArgsSchema(), location="query")
     @blp.response(200, NameCheckSchema)
     def get(self, args):
         """Check a name against every published roster"""

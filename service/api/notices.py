@@ -38,7 +38,7 @@ def visible_notice(notice_id: int) -> Notice:
 
 @blp.route("")
 class Notices(MethodView):
-    @blp.arguments(NoticeQueryArgsSchema, location="query")
+    @blp.arguments(NoticeQueryArgsSchema(), location="query")
     @blp.response(200, NoticePageSchema)
     def get(self, args):
         """List notices (the public sees published ones only)"""
@@ -59,7 +59,7 @@ class Notices(MethodView):
         return {"items": notices.present(rows, now), **envelope}
 
     @blp.staff("editor")
-    @blp.arguments(NoticeCreateSchema)
+    @blp.arguments(NoticeCreateSchema())
     @blp.response(201, NoticeSchema)
     def post(self, data):
         """Create a draft notice, optionally with its roster"""
@@ -77,7 +77,7 @@ class NoticeById(MethodView):
 
     @blp.staff("editor")
     @blp.etag
-    @blp.arguments(NoticeUpdateSchema, required=False)  # optional: no body, no field changed
+    @blp.arguments(NoticeUpdateSchema(), required=False)  # optional: no body, no field changed
     @blp.response(200, NoticeSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):
@@ -102,7 +102,7 @@ def publish(notice_id):
 
 @blp.route("/<id:notice_id>/withdraw", methods=["POST"])
 @blp.staff("publisher")
-@blp.arguments(WithdrawSchema)
+@blp.arguments(WithdrawSchema())
 @blp.response(200, NoticeSchema)
 def withdraw(data, notice_id):
     """Withdraw a published notice, with the reason shown to the public"""
@@ -113,7 +113,7 @@ def withdraw(data, notice_id):
 
 @blp.route("/<id:notice_id>/extend", methods=["POST"])
 @blp.staff("publisher")
-@blp.arguments(ExtendSchema)
+@blp.arguments(ExtendSchema())
 @blp.response(200, NoticeSchema)
 def extend(data, notice_id):
     """Extend a scheduled or open notice's window to a later end"""

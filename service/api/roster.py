@@ -31,7 +31,7 @@ ONE_OR_MANY_ENTRIES = {"content": {"application/json": {"schema": {"oneOf": [
 
 @blp.route("/<id:notice_id>/roster")
 class Roster(MethodView):
-    @blp.arguments(RosterQueryArgsSchema, location="query")
+    @blp.arguments(RosterQueryArgsSchema(), location="query")
     @blp.response(200, RosterPageSchema)
     def get(self, args, notice_id):
         """List a notice's roster in publication order"""
@@ -84,7 +84,7 @@ def delete_entry(notice_id, entry_id):
 
 @blp.route("/<id:notice_id>/roster:import", methods=["POST"])
 @blp.staff("editor")
-@blp.arguments(RosterImportFileSchema, location="files")
+@blp.arguments(RosterImportFileSchema(), location="files")
 @blp.response(201, RosterImportResultSchema)
 def import_roster(files, notice_id):
     """Bulk-add names from a .csv or .xlsx upload (column name, optional organization,

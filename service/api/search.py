@@ -15,7 +15,7 @@ blp = Blueprint("search", __name__, description="Notices, names and articles in 
 
 @blp.route("")
 class Search(MethodView):
-    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchResultSchema)
     def get(self, args):
         """Search notices, roster names and articles at once"""

@@ -21,7 +21,7 @@ TokenPageSchema = page_schema(TokenSchema, "TokenPage")
 @blp.route("")
 class Tokens(MethodView):
     @blp.staff("admin")
-    @blp.arguments(TokenQueryArgsSchema, location="query")
+    @blp.arguments(TokenQueryArgsSchema(), location="query")
     @blp.response(200, TokenPageSchema)
     def get(self, args):
         """List tokens (never their secrets)"""
@@ -29,7 +29,7 @@ class Tokens(MethodView):
         return {"items": rows, **envelope}
 
     @blp.staff("admin")
-    @blp.arguments(TokenCreateSchema)
+    @blp.arguments(TokenCreateSchema())
     @blp.response(201, NewTokenSchema)
     def post(self, data):
         """Create a token; the answer is the only time its secret is shown"""
