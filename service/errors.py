@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from peewee import DoesNotExist, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import limits
 from .metrics import DB_ERRORS
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def from_http_exception(error: HTTPException):
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
+    if error.code == 429:
+        headers["Retry-After"] = limits.retry_after()
     return problem(error.code or 500, detail, errors=errors, headers=headers)
 
 

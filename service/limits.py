@@ -4,8 +4,10 @@ Memory storage by default (one process); RATELIMIT_STORAGE_URI=redis://… share
 between gunicorn workers and instances. Staff requests are not limited."""
 
 import logging
+import math
+import time
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,12 +24,21 @@ def init_app(app: Flask) -> Limiter:
     if hops:
         # Behind a reverse proxy the client is in X-Forwarded-For, set by the last `hops` proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+    # No X-RateLimit headers: they cost a second storage read (a Redis round trip) on every public
+    # request; a 429 still says when to come back (retry_after).
+    limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
     public = limiter.shared_limit(lambda: app.config["PUBLIC_RATE_LIMIT"], scope="public",
                                   exempt_when=auth.is_staff)
     for name in LIMITED_BLUEPRINTS:
         public(app.blueprints[name])
     limiter.init_app(app)
+    app.extensions["public_limiter"] = limiter
     # Its INFO lines name client addresses; breaches show in the 429 metrics instead.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     return limiter
+
+
+def retry_after() -> str:
+    """Retry-After for a 429: seconds until the breached limit's window resets."""
+    limit = current_app.extensions["public_limiter"].current_limit
+    return str(max(1, math.ceil(limit.reset_at - time.time()))) if limit else "60"

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.common import MAX_QUERY_LENGTH
 
-from . import articles, errors, notices, windows
+from . import articles, errors, limits, notices, windows
 from .folding import variant_key
 from .models import Article, Notice, RosterEntry, utcnow
 from .namecheck import check_name
@@ -363,7 +363,8 @@ def _not_found_or_not_allowed(error: HTTPException):
 @bp.errorhandler(Exception)
 def _page_error(error: Exception):
     if isinstance(error, HTTPException):
-        return error_page(error.code or 500)
+        return error_page(error.code or 500,
+                          {"Retry-After": limits.retry_after()} if error.code == 429 else None)
     if isinstance(error, OperationalError | InterfaceError):
         log.warning("database unavailable: %s: %s", type(error).__name__, error)
         return error_page(503, {"Retry-After": "5"})
