@@ -1,6 +1,6 @@
 """Public answers (name checks, article searches) kept per process until the data changes.
 
-Every write counts up the one-row data version in its own transaction (audit.record does it, so
+Every write counts up the one-row data version inside its transaction (audit.record does it, so
 no write is missed); a cache serves an answer only while the version it was computed under is
 still the committed one. Each request therefore costs one primary-key read instead of the
 search, and a publish, withdrawal or correction is visible to the next request in every process."""
