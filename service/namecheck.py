@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from peewee import Case, fn
+
 from . import notices
 from .cache import answer_cache
 from .folding import exact_key, pinyin_keys, query_pinyin_key, variant_key
@@ -29,20 +31,27 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
     readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
     rank = notices.status_rank(now)
     found: dict[int, tuple[str, RosterEntry]] = {}
-    # An exact match is also a variant match (the variant key folds the exact key further).
+    # Both of the first two go through the variant key's index: the variant key is a function of
+    # the exact key, so an exact match is a variant match too.
+    same_variant = RosterEntry.variant_key == variant
+    next_change = None
     for kind, condition in (
-        ("variant", RosterEntry.variant_key == variant),
+        ("exact", same_variant & (RosterEntry.exact_key == exact)),
+        ("variant", same_variant & (RosterEntry.exact_key != exact)),
         ("pinyin", RosterEntry.id.in_(RosterPinyin.select(RosterPinyin.entry)
                                       .where(RosterPinyin.key.in_(readings or {""})))),
     ):
-        rows = (RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.exact_key,
-                                   RosterEntry.variant_key, *NOTICE_COLUMNS)
-                .join(Notice)
-                .where(condition & notices.public_roster_condition())
-                .order_by(rank, Notice.id.desc(), RosterEntry.position)
-                .limit(MAX_MATCHES_PER_KIND))
+        condition &= notices.public_roster_condition()
+        rows = list(RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.exact_key,
+                                       RosterEntry.variant_key, *NOTICE_COLUMNS)
+                    .join(Notice).where(condition)
+                    .order_by(rank, Notice.id.desc(), RosterEntry.position)
+                    .limit(MAX_MATCHES_PER_KIND))
         for entry in rows:
             found.setdefault(entry.id, (_strongest(entry, exact, variant, kind), entry))
+        if len(rows) == MAX_MATCHES_PER_KIND:
+            # Left-out matches can move in when their notice opens or closes.
+            next_change = _earliest(next_change, _next_change(condition, now))
     unique_notices = {entry.notice.id: entry.notice for _, entry in found.values()}
     shown = {item["id"]: item for item in notices.present(list(unique_notices.values()), now,
                                                            brief=True)}
@@ -56,9 +65,23 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
                                 -m["notice"]["id"]))
     answer = {"query": query, "normalized": variant, "matches": matches}
     # Statuses hold until the next time one of the matched notices opens or closes.
-    changes = [instant for notice in unique_notices.values()
-               for instant in (notice.opens_at, notice.closes_at) if instant and instant > now]
-    return answer, min(changes, default=None)
+    for notice in unique_notices.values():
+        for instant in (notice.opens_at, notice.closes_at):
+            if instant and instant > now:
+                next_change = _earliest(next_change, instant)
+    return answer, next_change
+
+
+def _next_change(condition, now: datetime) -> datetime | None:
+    """The next opening or closing after `now` among the notices of the entries matching."""
+    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
+                           (Notice.closes_at > now, Notice.closes_at)], None)
+    value = (RosterEntry.select(fn.MIN(upcoming)).join(Notice).where(condition).scalar())
+    return Notice.opens_at.python_value(value) if value is not None else None
+
+
+def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
+    return min((t for t in (first, second) if t is not None), default=None)
 
 
 def _strongest(entry: RosterEntry, exact: str, variant: str, found_as: str) -> str:

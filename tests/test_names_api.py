@@ -2,12 +2,14 @@
 
 import time
 from datetime import datetime, timedelta
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service import namecheck
 from service.cache import bump_data_version
-from service.db import database
+from service.db import database, is_sqlite
 from service.models import RosterEntry
 from tests.builders import post_notice
 
@@ -184,3 +186,47 @@ def test_a_cached_status_turns_when_the_window_opens(client, tokens):
     time.sleep(max(0.0, (opens_at - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
 
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "open"
+
+
+def test_exact_matches_are_not_crowded_out_by_variants(client, tokens, monkeypatch):
+    monkeypatch.setattr(namecheck, "MAX_MATCHES_PER_KIND", 2)
+    older = make_notice(client, tokens, title="较早的公示", roster=["王伟"])
+    for title in ("较新的公示一", "较新的公示二"):
+        make_notice(client, tokens, title=title, roster=["王偉"])
+
+    matches = check(client, "王伟")["matches"]
+
+    assert [(m["match"], m["notice"]["title"]) for m in matches] == [
+        ("exact", older["title"]), ("variant", "较新的公示二"), ("variant", "较新的公示一")]
+
+
+def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeypatch):
+    monkeypatch.setattr(namecheck, "MAX_MATCHES_PER_KIND", 1)
+    today = datetime.now(SHANGHAI).date()
+    make_notice(client, tokens, title="正在公示", roster=["缓存测"],
+                start=str(today - timedelta(days=1)), end=str(today + timedelta(days=1)))
+    opens_at = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=2)
+    post_notice(client, tokens, {
+        "title": "即将开始的公示", "category": "other", "issuer": "中国电子报",
+        "window": {"opens_at": opens_at.isoformat(),
+                   "closes_at": (opens_at + timedelta(days=5)).isoformat()},
+        "contacts": [{"number": "010-83138953"}], "roster": [{"name": "缓存测"}]}, publish=True)
+    assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["正在公示"]
+
+    time.sleep(max(0.0, (opens_at - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
+
+    # Both open now; the newer notice comes first and is the one shown.
+    assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["即将开始的公示"]
+
+
+def test_migration_2_refolds_dots_left_in_variant_keys(app, client, tokens):
+    make_notice(client, tokens, title="公示", roster=["阿卜杜·热合曼"])
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        with database.atomic():
+            # What folding before NFKC stored for "阿卜杜․热合曼" (U+2024 ONE DOT LEADER).
+            RosterEntry.update(variant_key="阿卜杜.热合曼").execute()
+        with database.atomic():
+            import_module("service.migrations.v0002_search_speed").upgrade(database, is_sqlite())
+        assert [e.variant_key for e in RosterEntry.select()] == ["阿卜杜·热合曼"]
+        database.close()

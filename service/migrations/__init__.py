@@ -23,15 +23,15 @@ def applied_version() -> int:
 
 
 def migrate() -> list[int]:
-    """Apply every pending migration; returns the versions applied (none on a current schema)."""
+    """Apply every pending migration, each in its own transaction (so that one's locks are not
+    held while the next builds an index); returns the versions applied (none on a current schema)."""
     applied = []
-    with database.atomic():
-        if not is_sqlite():
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
-        SchemaVersion.create_table(safe=True)
-        current = applied_version()
-        for version, module in MIGRATIONS:
-            if version > current:
+    for version, module in MIGRATIONS:
+        with database.atomic():
+            if not is_sqlite():
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
+            SchemaVersion.create_table(safe=True)
+            if version > applied_version():
                 import_module(f"{__name__}.{module}").upgrade(database, is_sqlite())
                 SchemaVersion.create(version=version)
                 applied.append(version)

@@ -1,6 +1,11 @@
-"""The data version that public answer caches follow, and three roster indexes no query needs
-(each slowed every roster insert): the notice id alone and the pinyin entry id are prefixes of
-other indexes, and the name check looks names up by variant key only."""
+"""The data version that public answer caches follow; three roster indexes no query needs (each
+slowed every roster insert): the notice id alone and the pinyin entry id are prefixes of other
+indexes, and the name check finds exact matches through the variant key; and variant keys made a
+function of the stored name.
+
+The variant key used to fold middle dots before NFKC, so a compatibility character that NFKC
+turns into "." (U+2024 ONE DOT LEADER, U+FE52, "⒈" …) kept a "." where every other dot became
+"·"; it now folds after NFKC, which leaves no "." in any variant key."""
 
 from ..models import DataVersion
 
@@ -12,3 +17,5 @@ def upgrade(db, is_sqlite: bool) -> None:
     DataVersion.insert(id=1, version=0).on_conflict_ignore().execute()
     for index in REDUNDANT_INDEXES:
         db.execute_sql(f"DROP INDEX IF EXISTS {index}")
+    db.execute_sql("UPDATE roster_entry SET variant_key = REPLACE(variant_key, '.', '·') "
+                   f"WHERE variant_key LIKE {db.param}", ("%.%",))
