@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", default="100000000/minute",
                         help="PUBLIC_RATE_LIMIT for the server ('' keeps the configured one)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="more server settings, e.g. NAME_CHECK_CACHE_ENTRIES=0 to measure "
+                        help="more server settings, e.g. NAME_CHECK_CACHE_MB=0 to measure "
                              "every request as a cache miss")
     args = parser.parse_args(argv)
     extra_env = dict(setting.split("=", 1) for setting in args.env)

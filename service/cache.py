@@ -5,6 +5,7 @@ no write is missed); a cache serves an answer only while the version it was comp
 still the committed one. Each request therefore costs one primary-key read instead of the
 search, and a publish, withdrawal or correction is visible to the next request in every process."""
 
+import json
 import threading
 from collections.abc import Callable, Hashable
 from datetime import datetime
@@ -32,21 +33,27 @@ def data_version() -> int:
 
 
 class _Entry:
-    __slots__ = ("answer", "valid_from", "valid_until", "encoded")
+    __slots__ = ("answer", "valid_from", "valid_until", "encoded", "size")
 
-    def __init__(self, answer, valid_from: datetime, valid_until: datetime | None):
+    def __init__(self, answer, valid_from: datetime, valid_until: datetime | None,
+                 encode: Callable[[Any], bytes] | None):
         self.answer, self.valid_from, self.valid_until = answer, valid_from, valid_until
-        self.encoded: bytes | None = None
+        self.encoded = encode(answer) if encode else None
+        # What it will hold: the answer, and its JSON body once a route asks for it; each about
+        # the size of the body (a page of 100 articles with long bodies is megabytes).
+        self.size = 2 * len(self.encoded if self.encoded is not None
+                            else json.dumps(answer, ensure_ascii=False, default=str).encode())
 
     def holds_at(self, now: datetime) -> bool:
         return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
 
 
 class AnswerCache:
-    """A bounded LRU of answers, emptied whenever the data version moves on."""
+    """An LRU of answers bounded in bytes, emptied whenever the data version moves on."""
 
-    def __init__(self, max_entries: int):
-        self._entries: LRUCache | None = LRUCache(max_entries) if max_entries > 0 else None
+    def __init__(self, max_bytes: int):
+        self._entries: LRUCache | None = (
+            LRUCache(max_bytes, getsizeof=lambda entry: entry.size) if max_bytes > 0 else None)
         self._version: int | None = None
         self._lock = threading.Lock()
 
@@ -63,7 +70,7 @@ class AnswerCache:
         Answers are shared between threads: callers must not modify them."""
         now = now or utcnow()
         if self._entries is None or key is None:
-            return self._result(_Entry(compute()[0], now, None), encode)
+            return self._result(_Entry(compute()[0], now, None, encode), encode)
         # Read before computing: an answer computed while a write commits is filed under the
         # older version, so it can never outlive that write.
         version = data_version()
@@ -74,9 +81,9 @@ class AnswerCache:
             entry = self._entries.get(key)
         if entry is None or not entry.holds_at(now):
             answer, valid_until = compute()
-            entry = _Entry(answer, now, valid_until)
+            entry = _Entry(answer, now, valid_until, encode)
             with self._lock:
-                if self._version == version:
+                if self._version == version and entry.size <= self._entries.maxsize:
                     self._entries[key] = entry
         return self._result(entry, encode)
 
@@ -92,8 +99,8 @@ class AnswerCache:
 def init_app(app: Flask) -> None:
     """One cache per kind of answer, per app (tests run many apps on many databases)."""
     app.extensions["answer_caches"] = {
-        "names": AnswerCache(int(app.config["NAME_CHECK_CACHE_ENTRIES"])),
-        "articles": AnswerCache(int(app.config["ARTICLE_SEARCH_CACHE_ENTRIES"])),
+        "names": AnswerCache(int(app.config["NAME_CHECK_CACHE_MB"]) * 1024 * 1024),
+        "articles": AnswerCache(int(app.config["ARTICLE_SEARCH_CACHE_MB"]) * 1024 * 1024),
     }
 
 

@@ -15,8 +15,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 to share counts between processes
     "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
     # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.
-    "NAME_CHECK_CACHE_ENTRIES": "2000",  # 1–5 kB each, up to 60 kB for a name on 100 rosters
-    "ARTICLE_SEARCH_CACHE_ENTRIES": "200",  # bodies included: ≈ 120 kB a page of 20
+    "NAME_CHECK_CACHE_MB": "32",
+    "ARTICLE_SEARCH_CACHE_MB": "32",
 }
 
 MAX_BODY_BYTES = 1024 * 1024

@@ -1,0 +1,34 @@
+"""The answer cache's memory bound (its freshness is tested through the routes that use it)."""
+
+from service.cache import AnswerCache
+from service.db import database
+
+
+def counting(answer):
+    calls = []
+
+    def compute():
+        calls.append(answer)
+        return answer, None
+    return compute, calls
+
+
+def test_an_answer_larger_than_the_cache_is_not_kept(app):
+    compute, calls = counting("大" * 2000)
+    with app.app_context(), database.connection_context():
+        cache = AnswerCache(max_bytes=1000)
+        assert cache.get("big", compute) == cache.get("big", compute) == "大" * 2000
+    assert len(calls) == 2
+
+
+def test_least_recently_used_answers_go_first_to_stay_within_the_bytes(app):
+    # Each answer counts twice its JSON size (the answer and its body): 2 × 202 bytes; two fit.
+    computes = {key: counting(key * 200) for key in "abc"}
+    with app.app_context(), database.connection_context():
+        cache = AnswerCache(max_bytes=1000)
+        for key in "abab":
+            cache.get(key, computes[key][0])
+        cache.get("c", computes["c"][0])  # a was used least recently
+        for key in "bca":
+            cache.get(key, computes[key][0])
+    assert {key: len(calls) for key, (_, calls) in computes.items()} == {"a": 2, "b": 1, "c": 1}
