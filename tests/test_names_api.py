@@ -174,16 +174,26 @@ def test_answers_come_from_the_cache_until_the_data_version_moves(app, client, t
     assert check(client, "缓存测")["matches"][0]["name"] == "改名了"
 
 
-def test_a_cached_status_turns_when_the_window_opens(client, tokens):
+def publish_opening_soon(client, tokens, *, title: str, name: str) -> datetime:
+    """Publish a notice with `name` whose window opens in 2 s; returns that instant."""
     opens_at = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=2)
     post_notice(client, tokens, {
-        "title": "即将开始的公示", "category": "other", "issuer": "中国电子报",
+        "title": title, "category": "other", "issuer": "中国电子报",
         "window": {"opens_at": opens_at.isoformat(),
                    "closes_at": (opens_at + timedelta(days=5)).isoformat()},
-        "contacts": [{"number": "010-83138953"}], "roster": [{"name": "缓存测"}]}, publish=True)
+        "contacts": [{"number": "010-83138953"}], "roster": [{"name": name}]}, publish=True)
+    return opens_at
+
+
+def wait_until(instant: datetime) -> None:
+    time.sleep(max(0.0, (instant - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
+
+
+def test_a_cached_status_turns_when_the_window_opens(client, tokens):
+    opens_at = publish_opening_soon(client, tokens, title="即将开始的公示", name="缓存测")
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "scheduled"
 
-    time.sleep(max(0.0, (opens_at - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
+    wait_until(opens_at)
 
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "open"
 
@@ -205,15 +215,10 @@ def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeyp
     today = datetime.now(SHANGHAI).date()
     make_notice(client, tokens, title="正在公示", roster=["缓存测"],
                 start=str(today - timedelta(days=1)), end=str(today + timedelta(days=1)))
-    opens_at = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=2)
-    post_notice(client, tokens, {
-        "title": "即将开始的公示", "category": "other", "issuer": "中国电子报",
-        "window": {"opens_at": opens_at.isoformat(),
-                   "closes_at": (opens_at + timedelta(days=5)).isoformat()},
-        "contacts": [{"number": "010-83138953"}], "roster": [{"name": "缓存测"}]}, publish=True)
+    opens_at = publish_opening_soon(client, tokens, title="即将开始的公示", name="缓存测")
     assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["正在公示"]
 
-    time.sleep(max(0.0, (opens_at - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
+    wait_until(opens_at)
 
     # Both open now; the newer notice comes first and is the one shown.
     assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["即将开始的公示"]
