@@ -24,7 +24,7 @@ def applied_version() -> int:
 
 def migrate() -> list[int]:
     """Apply every pending migration, each in its own transaction (so that one's locks are not
-    held while the next builds an index); returns the versions applied (none on a current schema)."""
+    held while the next builds an index); returns the versions applied (none if current)."""
     applied = []
     for version, module in MIGRATIONS:
         with database.atomic():
