@@ -6,7 +6,7 @@ from peewee import Case, fn
 
 from . import notices
 from .cache import answer_cache
-from .folding import exact_key, pinyin_keys, query_pinyin_key, variant_key
+from .folding import name_keys, pinyin_keys, query_pinyin_key
 from .models import Notice, RosterEntry, RosterPinyin
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
@@ -26,7 +26,7 @@ def check_name(query: str, now: datetime, *, encode=None) -> dict:
 
 
 def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
-    exact, variant = exact_key(query), variant_key(query)
+    _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
     readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
     rank = notices.status_rank(now)

@@ -7,20 +7,11 @@ import pytest
 
 from service.migrations import MIGRATIONS
 from service.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
+from tests.builders import post_notice
 
-
-def make_notice(client, tokens, *, publish=False):
-    response = client.post("/api/v1/notices", token=tokens["editor"], json={
-        "title": "核验人员名单公示", "category": "press_credential_verification",
-        "issuer": "中国电子报", "window": {"start": "2024-01-26", "end": "2024-02-05"},
-        "contacts": [{"number": "010-83138953"}]})
-    assert response.status_code == 201, response.text
-    notice = response.json()
-    if publish:
-        response = client.post(f"/api/v1/notices/{notice['id']}/publish",
-                               token=tokens["publisher"])
-        assert response.status_code == 200, response.text
-    return notice
+NOTICE = {"title": "核验人员名单公示", "category": "press_credential_verification",
+          "issuer": "中国电子报", "window": {"start": "2024-01-26", "end": "2024-02-05"},
+          "contacts": [{"number": "010-83138953"}]}
 
 
 def roster_names(notice_id):
@@ -104,7 +95,7 @@ def test_create_token_with_bad_arguments_fails_and_stores_nothing(runner, db, ar
 
 
 def test_import_roster_csv_into_a_draft(runner, client, tokens, db, tmp_path):
-    notice = make_notice(client, tokens)
+    notice = post_notice(client, tokens, NOTICE)
     path = tmp_path / "roster.csv"
     path.write_text("name,organization,credential_no\n刘东,中国电子报,B11000001\n"
                     "胡春民,中国电子报,\n张心怡,,\n", encoding="utf-8")
@@ -118,7 +109,7 @@ def test_import_roster_csv_into_a_draft(runner, client, tokens, db, tmp_path):
 
 
 def test_import_roster_appends_after_existing_entries(runner, client, tokens, db, tmp_path):
-    notice = make_notice(client, tokens)
+    notice = post_notice(client, tokens, NOTICE)
     client.post(f"/api/v1/notices/{notice['id']}/roster", json={"name": "刘东"},
                 token=tokens["editor"])
     path = tmp_path / "roster.csv"
@@ -135,7 +126,7 @@ def test_import_roster_appends_after_existing_entries(runner, client, tokens, db
 ])
 def test_import_roster_with_a_bad_row_imports_nothing(runner, client, tokens, db, tmp_path,
                                                       csv_text):
-    notice = make_notice(client, tokens)
+    notice = post_notice(client, tokens, NOTICE)
     path = tmp_path / "roster.csv"
     path.write_text(csv_text, encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
@@ -145,7 +136,7 @@ def test_import_roster_with_a_bad_row_imports_nothing(runner, client, tokens, db
 
 
 def test_import_roster_names_the_bad_row(runner, client, tokens, db, tmp_path):
-    notice = make_notice(client, tokens)
+    notice = post_notice(client, tokens, NOTICE)
     path = tmp_path / "roster.csv"
     path.write_text("name\n刘东\n胡春民\n刘东\n", encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
@@ -154,7 +145,7 @@ def test_import_roster_names_the_bad_row(runner, client, tokens, db, tmp_path):
 
 
 def test_import_roster_into_a_published_notice_fails(runner, client, tokens, db, tmp_path):
-    notice = make_notice(client, tokens, publish=True)
+    notice = post_notice(client, tokens, NOTICE, publish=True)
     path = tmp_path / "roster.csv"
     path.write_text("name\n刘东\n", encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
@@ -171,7 +162,7 @@ def test_import_roster_into_an_unknown_notice_fails(runner, db, tmp_path):
 
 
 def test_import_roster_of_a_missing_file_fails(runner, client, tokens, tmp_path):
-    notice = make_notice(client, tokens)
+    notice = post_notice(client, tokens, NOTICE)
     result = runner.invoke(args=["import-roster", str(notice["id"]),
                                  str(tmp_path / "absent.csv")])
     assert result.exit_code != 0
