@@ -7,7 +7,8 @@ from peewee import SQL, fn
 
 from . import audit, search, textsearch
 from .cache import answer_cache
-from .db import database, is_sqlite
+from .db import database, is_sqlite, locked
+from .errors import NotFound
 from .links import existing_ids, set_links
 from .models import Article, Notice, NoticeArticle, utcnow
 
@@ -30,18 +31,20 @@ def create_article(data: dict, actor: str) -> Article:
     return article
 
 
-def update_article(article: Article, data: dict, actor: str) -> Article:
+def update_article(article_id: int, data: dict, actor: str) -> Article:
     with database.atomic():
+        article = lock_article(article_id)
         before = present_one(article)
-        for field in ARTICLE_FIELDS:
-            if field in data:
-                setattr(article, field, data[field])
+        changed = [field for field in ARTICLE_FIELDS if field in data]
+        for field in changed:
+            setattr(article, field, data[field])
         if "notice_ids" in data:
             set_links(article=article,
                       ids=existing_ids(Notice, data["notice_ids"], "notice_ids"))
         article.updated_at = utcnow()
         search.tokenize(article)
-        article.save()
+        article.save(only=[getattr(Article, field) for field in
+                           [*changed, "updated_at", "title_tokens", "body_tokens"]])
         search.reindex(article)
         after = present_one(article)
         changes = {k: [before[k], after[k]] for k in after
@@ -50,12 +53,21 @@ def update_article(article: Article, data: dict, actor: str) -> Article:
     return article
 
 
-def delete_article(article: Article, actor: str) -> None:
+def delete_article(article_id: int, actor: str) -> None:
     with database.atomic():
+        article = lock_article(article_id)
         search.unindex(article.id)
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
                      changes={"title": article.title})
+
+
+def lock_article(article_id: int) -> Article:
+    """The article, read and locked inside the current transaction (see db.locked)."""
+    article = locked(Article.select().where(Article.id == article_id))
+    if article is None:  # never there, or deleted meanwhile
+        raise NotFound(f"No article {article_id}.")
+    return article
 
 
 def filtered(query, *, q: str | None = None, kind: str | None = None, region: str | None = None,

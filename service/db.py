@@ -96,3 +96,11 @@ def close_pool() -> None:
     """Close every pooled connection of the current database (before it is replaced)."""
     if isinstance(database.obj, PooledDatabase):
         database.obj.close_all()
+
+
+def locked(query):
+    """The one row of `query`, read inside the current transaction and held until it ends:
+    SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already holds the write
+    lock. None when there is no such row. A state change decides on this row, never on one read
+    before the transaction."""
+    return (query if is_sqlite() else query.for_update()).first()

@@ -27,6 +27,14 @@ class Conflict(Exception):
         self.detail = detail
 
 
+class NotFound(Exception):
+    """A resource that does not exist, or no longer does (404)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
     """{"window": {"end": ["..."]}} -> {"window.end": ["..."]}; list positions become path parts."""
     if isinstance(messages, str):
@@ -87,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ValidationError, from_validation_error)
     app.register_error_handler(DoesNotExist, lambda e: problem(404, "No such resource."))
     app.register_error_handler(Conflict, lambda e: problem(409, e.detail))
+    app.register_error_handler(NotFound, lambda e: problem(404, e.detail))
     app.register_error_handler(
         IntegrityError, lambda e: problem(409, "The change conflicts with existing data.")
     )

@@ -1,5 +1,7 @@
 """Notices: lifecycle (draft → published → withdrawn), status from the clock, and presentation."""
 
+import hashlib
+import json
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -8,8 +10,8 @@ from peewee import Case, fn
 
 from . import audit, windows
 from .contacts import ContactError, normalize_number
-from .db import database, insert_rows, is_sqlite
-from .errors import Conflict
+from .db import database, insert_rows, locked
+from .errors import Conflict, NotFound
 from .folding import name_keys, pinyin_keys
 from .links import existing_ids, set_links
 from .models import Article, Contact, Notice, NoticeArticle, RosterEntry, utcnow
@@ -108,11 +110,17 @@ def clean_contacts(items: list[dict], region: str) -> list[dict]:
     return cleaned
 
 
-def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
-    """Clean names and optional fields; `path(i)` names entry i in errors (index or file row).
+def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
+    """Clean names and optional fields; `taken` holds the roster's (exact_key, organization,
+    credential_no); `path(i)` names entry i in errors (index or file row).
 
-    Two names that differ only in width or spaces are the same name: the second is refused."""
-    cleaned, errors, seen = [], {}, dict.fromkeys(taken_keys, None)
+    Names that differ only in width or spaces are the same name. The same name may be listed
+    again only when every entry of it carries an organisation or a credential number and no
+    two agree on both (two people called 王伟, told apart); otherwise it is a duplicate."""
+    cleaned, errors = [], {}
+    seen: dict[str, list[tuple]] = defaultdict(list)  # exact_key -> [(org, number, path)]
+    for key, organization, credential_no in taken:
+        seen[key].append((organization, credential_no, None))
     for index, item in enumerate(items):
         entry_errors, entry = {}, {}
         try:
@@ -124,15 +132,17 @@ def clean_roster(items: list[dict], taken_keys: set[str], path) -> list[dict]:
                 entry[field] = clean_optional(item.get(field), limit)
             except ValueError as error:
                 entry_errors[field] = [str(error)]
-        if "name" in entry:
-            key = entry["exact_key"]
-            if key in seen:
-                first = seen[key]
-                entry_errors["name"] = [
-                    "already on the roster" if first is None else f"duplicate of {first}"
-                ]
+        if "name" in entry and not entry_errors:
+            identity = (entry["organization"], entry["credential_no"])
+            namesakes = seen[entry["exact_key"]]
+            clash = next((other for other in namesakes
+                          if identity == (None, None) or other[:2] in ((None, None), identity)),
+                         None)
+            if clash is not None:
+                entry_errors["name"] = ["already on the roster" if clash[2] is None
+                                        else f"duplicate of {clash[2]}"]
             else:
-                seen[key] = path(index)
+                namesakes.append((*identity, path(index)))
         if entry_errors:
             errors[path(index)] = entry_errors
         else:
@@ -148,7 +158,7 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
     """A new draft, with optional window, contacts, roster and article links."""
     window = build_window(data["window"], default_timezone) if "window" in data else None
     contacts = clean_contacts(data.get("contacts", []), region)
-    roster = _nested("roster", clean_roster, data.get("roster", []), set(), lambda i: i)
+    roster = _nested("roster", clean_roster, data.get("roster", []), [], lambda i: i)
     with database.atomic():
         article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
         notice = Notice.create(
@@ -165,35 +175,41 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
     return notice
 
 
-def update_notice(notice: Notice, data: dict, actor: str, *, default_timezone: str,
-                  region: str) -> Notice:
-    """Edit a draft, or correct a published notice (then `reason` is required and kept)."""
-    is_correction = notice.published_at is not None
-    if notice.withdrawn_at is not None:
-        raise Conflict("A withdrawn notice cannot be changed.")
-    if is_correction and "reason" not in data:
-        raise ValidationError({"reason": ["required to correct a published notice"]})
-    if is_correction and "window" in data:
-        raise ValidationError({"window": ["a published window changes only through /extend"]})
+def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: str,
+                  region: str, may_correct: bool = True) -> Notice:
+    """Edit a draft, or correct a published notice (then `reason` is required and kept);
+    `may_correct` says whether the caller may correct (409 if it was published meanwhile)."""
     window = build_window(data["window"], default_timezone) if "window" in data else None
     contacts = clean_contacts(data["contacts"], region) if "contacts" in data else None
-    if is_correction and contacts == []:
-        raise ValidationError({"contacts": ["a published notice keeps at least one contact"]})
     with database.atomic():
+        notice = lock_notice(notice_id)
+        is_correction = notice.published_at is not None
+        if notice.withdrawn_at is not None:
+            raise Conflict("A withdrawn notice cannot be changed.")
+        if is_correction and not may_correct:
+            raise Conflict("The notice was published meanwhile; correcting it needs the "
+                           "publisher role.")
+        if is_correction and "reason" not in data:
+            raise ValidationError({"reason": ["required to correct a published notice"]})
+        if is_correction and "window" in data:
+            raise ValidationError({"window": ["a published window changes only through /extend"]})
+        if is_correction and contacts == []:
+            raise ValidationError({"contacts": ["a published notice keeps at least one contact"]})
         before = present_one(notice, utcnow())
-        for field in EDITABLE_FIELDS:
-            if field in data:
-                setattr(notice, field, data[field])
+        changed = [field for field in EDITABLE_FIELDS if field in data]
+        for field in changed:
+            setattr(notice, field, data[field])
         if window is not None:
             notice.opens_at, notice.closes_at = window.opens_at, window.closes_at
             notice.timezone = window.timezone
+            changed += ["opens_at", "closes_at", "timezone"]
         if contacts is not None:
             _replace_contacts(notice, contacts)
         if "article_ids" in data:
             set_links(notice=notice,
                       ids=existing_ids(Article, data["article_ids"], "article_ids"))
         notice.updated_at = utcnow()
-        notice.save()
+        notice.save(only=[getattr(Notice, field) for field in [*changed, "updated_at"]])
         after = present_one(notice, utcnow())
         changes = {key: [before[key], after[key]] for key in after
                    if before[key] != after[key] and key not in ("updated_at", "status")}
@@ -204,69 +220,76 @@ def update_notice(notice: Notice, data: dict, actor: str, *, default_timezone: s
     return notice
 
 
-def publish_notice(notice: Notice, actor: str) -> Notice:
-    if notice.published_at is not None:
-        raise Conflict("The notice is already published.")
-    missing = {}
-    if notice.opens_at is None:
-        missing["window"] = ["required to publish"]
-    if not notice.contacts.count():
-        missing["contacts"] = ["at least one report number is required to publish"]
-    if missing:
-        raise ValidationError(missing)
+def publish_notice(notice_id: int, actor: str) -> Notice:
+    """Publish a draft and fix its roster: the roster's size and digest are recorded, and no
+    roster change commits after this (roster writes lock the same row)."""
     with database.atomic():
+        notice = lock_notice(notice_id)
+        if notice.published_at is not None:
+            raise Conflict("The notice is already published.")
+        missing = {}
+        if notice.opens_at is None:
+            missing["window"] = ["required to publish"]
+        if not notice.contacts.count():
+            missing["contacts"] = ["at least one report number is required to publish"]
+        if missing:
+            raise ValidationError(missing)
+        size, notice.roster_digest = roster_digest(notice.id)
         notice.published_at = notice.updated_at = utcnow()
-        notice.save()
+        notice.save(only=[Notice.published_at, Notice.updated_at, Notice.roster_digest])
         audit.record("notice.published", "notice", notice.id, actor,
-                     changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at})
+                     changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at,
+                              "roster_size": size, "roster_digest": notice.roster_digest})
     return notice
 
 
-def withdraw_notice(notice: Notice, reason: str, actor: str) -> Notice:
-    if notice.published_at is None:
-        raise Conflict("A draft is not withdrawn; it is simply not published.")
-    if notice.withdrawn_at is not None:
-        raise Conflict("The notice is already withdrawn.")
+def withdraw_notice(notice_id: int, reason: str, actor: str) -> Notice:
     with database.atomic():
+        notice = lock_notice(notice_id)
+        if notice.published_at is None:
+            raise Conflict("A draft is not withdrawn; it is simply not published.")
+        if notice.withdrawn_at is not None:
+            raise Conflict("The notice is already withdrawn.")
         notice.withdrawn_at = notice.updated_at = utcnow()
         notice.withdrawal_reason = reason
-        notice.save()
+        notice.save(only=[Notice.withdrawn_at, Notice.updated_at, Notice.withdrawal_reason])
         audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason})
     return notice
 
 
-def extend_notice(notice: Notice, actor: str, *, end: date | None = None,
+def extend_notice(notice_id: int, actor: str, *, end: date | None = None,
                   closes_at: datetime | None = None) -> Notice:
-    now = utcnow()
-    status = status_of(notice, now)
-    if status not in ("scheduled", "open"):
-        raise Conflict(f"Only a scheduled or open notice can be extended; this one is {status}.")
-    try:
-        window = windows.extended(window_of(notice), end=end, closes_at=closes_at)
-    except windows.WindowError as error:
-        raise ValidationError({error.field: [error.message]}) from None
     with database.atomic():
+        notice = lock_notice(notice_id)
+        now = utcnow()
+        status = status_of(notice, now)
+        if status not in ("scheduled", "open"):
+            raise Conflict(
+                f"Only a scheduled or open notice can be extended; this one is {status}.")
+        try:
+            window = windows.extended(window_of(notice), end=end, closes_at=closes_at)
+        except windows.WindowError as error:
+            raise ValidationError({error.field: [error.message]}) from None
         previous = notice.closes_at
         notice.closes_at, notice.updated_at = window.closes_at, now
-        notice.save()
+        notice.save(only=[Notice.closes_at, Notice.updated_at])
         audit.record("notice.extended", "notice", notice.id, actor,
                      changes={"closes_at": [previous, window.closes_at]})
     return notice
 
 
-def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
+def add_roster_entries(notice_id: int, items: list[dict], actor: str, *,
                        action: str = "roster.added", path=lambda i: i,
                        progress=None) -> list[int]:
     """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors.
     Returns the new entries' ids in roster order."""
     with database.atomic():
-        notice = _locked(notice)
-        if notice.published_at is not None:
-            raise Conflict("The roster of a published notice cannot change.")
-        roster = list(notice.roster.select(RosterEntry.exact_key, RosterEntry.position).tuples())
-        taken = {key for key, _ in roster}
-        cleaned = clean_roster(items, taken, path)
-        entry_ids = _insert_roster(notice, cleaned, max((p for _, p in roster), default=0),
+        notice = _draft_for_roster_change(notice_id)
+        roster = list(notice.roster.select(
+            RosterEntry.exact_key, RosterEntry.organization, RosterEntry.credential_no,
+            RosterEntry.position).tuples())
+        cleaned = clean_roster(items, [row[:3] for row in roster], path)
+        entry_ids = _insert_roster(notice, cleaned, max((row[3] for row in roster), default=0),
                                    progress)
         audit.record(action, "notice", notice.id, actor,
                      changes={"count": len(entry_ids),
@@ -274,10 +297,13 @@ def add_roster_entries(notice: Notice, items: list[dict], actor: str, *,
     return entry_ids
 
 
-def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
-    if notice.published_at is not None:
-        raise Conflict("The roster of a published notice cannot change.")
+def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
     with database.atomic():
+        notice = _draft_for_roster_change(notice_id)
+        entry = RosterEntry.get_or_none((RosterEntry.id == entry_id)
+                                        & (RosterEntry.notice == notice.id))
+        if entry is None:  # never there, or removed meanwhile
+            raise NotFound(f"No roster entry {entry_id} in notice {notice_id}.")
         entry.delete_instance()
         (RosterEntry.update(position=RosterEntry.position - 1)
          .where((RosterEntry.notice == notice) & (RosterEntry.position > entry.position))
@@ -286,11 +312,34 @@ def remove_roster_entry(notice: Notice, entry: RosterEntry, actor: str) -> None:
                      changes={"entry_id": entry.id})
 
 
-def _locked(notice: Notice) -> Notice:
-    """The notice re-read inside the transaction, locked against concurrent roster writes and
-    publication (SQLite's IMMEDIATE transactions already serialise writers)."""
-    query = Notice.select(Notice.id, Notice.published_at).where(Notice.id == notice.id)
-    return query.get() if is_sqlite() else query.for_update().get()
+def lock_notice(notice_id: int) -> Notice:
+    """The notice, read and locked inside the current transaction (see db.locked)."""
+    notice = locked(Notice.select().where(Notice.id == notice_id))
+    if notice is None:  # removed meanwhile
+        raise NotFound(f"No notice {notice_id}.")
+    return notice
+
+
+def _draft_for_roster_change(notice_id: int) -> Notice:
+    """Roster writes lock the notice as publication does, so none commits after the publish."""
+    notice = lock_notice(notice_id)
+    if notice.published_at is not None:
+        raise Conflict("The roster of a published notice cannot change.")
+    return notice
+
+
+def roster_digest(notice_id: int) -> tuple[int, str]:
+    """(size, SHA-256) of a roster: over one JSON line [position, name, organization,
+    credential_no] per entry in roster order, UTF-8. Recorded when the notice is published."""
+    digest, size = hashlib.sha256(), 0
+    rows = (RosterEntry.select(RosterEntry.position, RosterEntry.name, RosterEntry.organization,
+                               RosterEntry.credential_no)
+            .where(RosterEntry.notice == notice_id).order_by(RosterEntry.position).tuples())
+    for row in rows.iterator():
+        line = json.dumps(list(row), ensure_ascii=False, separators=(",", ":")) + "\n"
+        digest.update(line.encode())
+        size += 1
+    return size, digest.hexdigest()
 
 
 def _nested(prefix: str, clean, *args):
@@ -332,6 +381,20 @@ def _insert_roster(notice: Notice, cleaned: list[dict], last: int = 0,
     return entry_ids
 
 
+def verify_roster(notice: Notice) -> dict:
+    """The stored roster checked against the digest recorded when the notice was published."""
+    size, digest = roster_digest(notice.id)
+    return {"notice_id": notice.id, "roster_digest": notice.roster_digest,
+            "computed_digest": digest, "roster_size": size,
+            "matches": notice.roster_digest == digest}
+
+
+def verify_rosters() -> list[tuple[int, bool]]:
+    """(notice id, matches) for every published notice."""
+    published = Notice.select().where(public_condition()).order_by(Notice.id)
+    return [(notice.id, verify_roster(notice)["matches"]) for notice in published]
+
+
 # --- presentation ------------------------------------------------------------------------------
 
 def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> list[dict]:
@@ -353,7 +416,8 @@ def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> lis
         {
             **{field: getattr(n, field) for field in (
                 "id", "title", "category", "issuer", "issued_on", "body", "created_at",
-                "updated_at", "published_at", "withdrawn_at", "withdrawal_reason")},
+                "updated_at", "published_at", "withdrawn_at", "withdrawal_reason",
+                "roster_digest")},
             "window": window_dict(n),
             "contacts": contacts[n.id],
             "roster_size": sizes.get(n.id, 0),

@@ -34,6 +34,7 @@ MINIMUM_ROLE = {
     ("/api/v1/notices/<id:notice_id>/roster.csv", "GET"): "editor",
     ("/api/v1/notices/<id:notice_id>/roster/<id:entry_id>", "DELETE"): "editor",
     ("/api/v1/notices/<id:notice_id>/roster:import", "POST"): "editor",
+    ("/api/v1/notices/<id:notice_id>/roster:verify", "GET"): "admin",
     ("/api/v1/names", "GET"): PUBLIC,
     ("/api/v1/search", "GET"): PUBLIC,
     ("/api/v1/articles", "GET"): PUBLIC,

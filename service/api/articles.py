@@ -13,6 +13,7 @@ from schemas.articles import (
 from schemas.common import page_schema
 
 from .. import articles, auth
+from ..db import database
 from ..models import Article
 from . import Blueprint, JSONBody
 
@@ -61,15 +62,20 @@ class ArticleById(MethodView):
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, article_id):
         """Edit an article or its links"""
-        article = get_article(article_id)
-        blp.check_etag(articles.present_one(article), ArticleSchema)
-        return articles.present_one(articles.update_article(article, data, auth.actor_name()))
+        get_article(article_id)
+        with database.atomic():  # If-Match is checked against the row this write locks
+            blp.check_etag(articles.present_one(articles.lock_article(article_id)),
+                           ArticleSchema)
+            article = articles.update_article(article_id, data, auth.actor_name())
+        return articles.present_one(article)
 
     @blp.staff("editor")
     @blp.etag
     @blp.response(204)
     def delete(self, article_id):
         """Delete an article (its links go with it)"""
-        article = get_article(article_id)
-        blp.check_etag(articles.present_one(article), ArticleSchema)
-        articles.delete_article(article, auth.actor_name())
+        get_article(article_id)
+        with database.atomic():
+            blp.check_etag(articles.present_one(articles.lock_article(article_id)),
+                           ArticleSchema)
+            articles.delete_article(article_id, auth.actor_name())

@@ -15,6 +15,7 @@ from schemas.notices import (
 )
 
 from .. import auth, notices
+from ..db import database
 from ..models import Notice, utcnow
 from . import Blueprint, paginate
 
@@ -83,11 +84,14 @@ class NoticeById(MethodView):
     def patch(self, data, notice_id):
         """Edit a draft, or correct a published notice (publisher, with a reason)"""
         notice = visible_notice(notice_id)
-        if notice.published_at is not None and not auth.role_allows(auth.caller_role(),
-                                                                     "publisher"):
+        may_correct = auth.role_allows(auth.caller_role(), "publisher")
+        if notice.published_at is not None and not may_correct:
             abort(403, message="Correcting a published notice needs the publisher role.")
-        blp.check_etag(notices.present_one(notice, utcnow()), NoticeSchema)
-        notice = notices.update_notice(notice, data, auth.actor_name(), **settings())
+        with database.atomic():  # If-Match is checked against the row this write locks
+            blp.check_etag(notices.present_one(notices.lock_notice(notice_id), utcnow()),
+                           NoticeSchema)
+            notice = notices.update_notice(notice_id, data, auth.actor_name(),
+                                           may_correct=may_correct, **settings())
         return notices.present_one(notice, utcnow())
 
 
@@ -95,8 +99,9 @@ class NoticeById(MethodView):
 @blp.staff("publisher")
 @blp.response(200, NoticeSchema)
 def publish(notice_id):
-    """Publish a draft: its window and report numbers become public"""
-    notice = notices.publish_notice(visible_notice(notice_id), auth.actor_name())
+    """Publish a draft: its window, report numbers and roster become public and fixed"""
+    visible_notice(notice_id)
+    notice = notices.publish_notice(notice_id, auth.actor_name())
     return notices.present_one(notice, utcnow())
 
 
@@ -106,8 +111,8 @@ def publish(notice_id):
 @blp.response(200, NoticeSchema)
 def withdraw(data, notice_id):
     """Withdraw a published notice, with the reason shown to the public"""
-    notice = notices.withdraw_notice(visible_notice(notice_id), data["reason"],
-                                     auth.actor_name())
+    visible_notice(notice_id)
+    notice = notices.withdraw_notice(notice_id, data["reason"], auth.actor_name())
     return notices.present_one(notice, utcnow())
 
 
@@ -117,5 +122,6 @@ def withdraw(data, notice_id):
 @blp.response(200, NoticeSchema)
 def extend(data, notice_id):
     """Extend a scheduled or open notice's window to a later end"""
-    notice = notices.extend_notice(visible_notice(notice_id), auth.actor_name(), **data)
+    visible_notice(notice_id)
+    notice = notices.extend_notice(notice_id, auth.actor_name(), **data)
     return notices.present_one(notice, utcnow())

@@ -11,6 +11,7 @@ from schemas.roster import (
     RosterImportFileSchema,
     RosterImportResultSchema,
     RosterQueryArgsSchema,
+    RosterVerificationSchema,
 )
 
 from .. import auth, notices
@@ -53,7 +54,8 @@ class Roster(MethodView):
         """Add one entry or a list of entries to a draft's roster"""
         if not entries:
             abort(422, errors={"_schema": ["no entries given"]})
-        added = notices.add_roster_entries(visible_notice(notice_id), entries, auth.actor_name())
+        visible_notice(notice_id)
+        added = notices.add_roster_entries(notice_id, entries, auth.actor_name())
         rows = RosterEntry.select().where(RosterEntry.id.in_(added)).order_by(RosterEntry.position)
         return [notices.roster_entry_dict(e, masked=False) for e in rows]
 
@@ -70,16 +72,24 @@ def export_roster_csv(notice_id):
         "Content-Disposition": f'attachment; filename="notice-{notice_id}-roster.csv"'})
 
 
+@blp.route("/<id:notice_id>/roster:verify")
+@blp.staff("admin")
+@blp.response(200, RosterVerificationSchema)
+def verify_roster(notice_id):
+    """Check a published roster against the digest recorded when it was published"""
+    notice = visible_notice(notice_id)
+    if notice.published_at is None:
+        abort(409, message="A draft's roster has no published digest yet.")
+    return notices.verify_roster(notice)
+
+
 @blp.route("/<id:notice_id>/roster/<id:entry_id>", methods=["DELETE"])
 @blp.staff("editor")
 @blp.response(204)
 def delete_entry(notice_id, entry_id):
     """Remove an entry from a draft's roster"""
-    notice = visible_notice(notice_id)
-    entry = RosterEntry.get_or_none((RosterEntry.id == entry_id) & (RosterEntry.notice == notice))
-    if entry is None:
-        abort(404, message=f"No roster entry {entry_id} in notice {notice_id}.")
-    notices.remove_roster_entry(notice, entry, auth.actor_name())
+    visible_notice(notice_id)
+    notices.remove_roster_entry(notice_id, entry_id, auth.actor_name())
 
 
 @blp.route("/<id:notice_id>/roster:import", methods=["POST"])
@@ -95,6 +105,6 @@ def import_roster(files, notice_id):
         rows = read_roster(upload.read(), upload.filename or "")
     except RosterFileError as error:
         abort(422, errors=error.errors, message="The roster file has errors; nothing was imported.")
-    added = notices.add_roster_entries(notice, rows, auth.actor_name(), action="roster.imported",
+    added = notices.add_roster_entries(notice.id, rows, auth.actor_name(), action="roster.imported",
                                        path=lambda i: f"rows.{rows[i]['line']}")
     return {"imported": len(added), "roster_size": notice.roster.count()}
