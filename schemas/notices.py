@@ -110,6 +110,11 @@ class NoticeSchema(Schema):
     window = fields.Nested(WindowSchema, allow_none=True)
     contacts = fields.List(fields.Nested(ContactSchema))
     roster_size = fields.Integer()
+    roster_digest = fields.String(
+        allow_none=True,
+        metadata={"description": "SHA-256 of the roster as published (null for drafts): over one "
+                                 "JSON line [position, name, organization, credential_no] per "
+                                 "entry, in roster order, UTF-8"})
     status = fields.String(validate=validate.OneOf(STATUSES))
     article_ids = fields.List(fields.Integer())
     created_at = fields.AwareDateTime()

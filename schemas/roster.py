@@ -26,3 +26,12 @@ class RosterImportFileSchema(Schema):
 class RosterImportResultSchema(Schema):
     imported = fields.Integer()
     roster_size = fields.Integer()
+
+
+class RosterVerificationSchema(Schema):
+    notice_id = fields.Integer()
+    roster_digest = fields.String(allow_none=True, metadata={
+        "description": "recorded when the notice was published"})
+    computed_digest = fields.String(metadata={"description": "of the roster as stored now"})
+    roster_size = fields.Integer()
+    matches = fields.Boolean()

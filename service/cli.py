@@ -69,7 +69,7 @@ def import_roster_command(notice_id, file):
         with tqdm(total=len(rows), unit="name", desc="importing") as bar:
             try:
                 added = notices.add_roster_entries(
-                    notice, rows, CLI_ACTOR, action="roster.imported",
+                    notice.id, rows, CLI_ACTOR, action="roster.imported",
                     path=lambda i: f"rows.{rows[i]['line']}", progress=bar.update)
             except ValidationError as error:
                 messages = flatten_messages(error.messages)
@@ -109,6 +109,32 @@ def import_command(file):
     click.echo(f"imported {sum(counts.values())} rows from {file}: {counts}")
 
 
+@click.command("verify-backup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_backup_command(file):
+    """Read a dump made by `export` through and check every table's count and digest."""
+    from .backup import BackupError, verify_backup
+
+    try:
+        counts = verify_backup(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{file} is complete: {sum(counts.values())} rows, {counts}")
+
+
+@click.command("verify-rosters")
+def verify_rosters_command():
+    """Check every published roster against the digest recorded when it was published."""
+    with database.connection_context():
+        results = notices.verify_rosters()
+    altered = [notice_id for notice_id, ok in results if not ok]
+    for notice_id in altered:
+        click.echo(f"notice {notice_id}: roster differs from its published digest", err=True)
+    if altered:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{len(results)} published rosters match their digests")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -120,5 +146,6 @@ def scheduler_command():
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, seed_command, create_token_command, import_roster_command,
-                    scheduler_command, export_command, import_command):
+                    scheduler_command, export_command, import_command, verify_backup_command,
+                    verify_rosters_command):
         app.cli.add_command(command)

@@ -63,6 +63,8 @@ class Notice(BaseModel):
     closed_recorded_at = UTCDateTimeField(null=True)
     # Set by housekeeping after ROSTER_PUBLIC_DAYS_AFTER_CLOSE: the roster leaves public view.
     roster_hidden_at = UTCDateTimeField(null=True)
+    # SHA-256 of the roster as published (notices.roster_digest); null for drafts.
+    roster_digest = CharField(max_length=64, null=True)
 
 
 class Contact(BaseModel):
@@ -89,8 +91,9 @@ class RosterEntry(BaseModel):
     credential_no = CharField(max_length=64, null=True)
 
     class Meta:
+        # Not unique: two people may share a name (told apart by organisation or number).
         indexes = (
-            (("notice", "exact_key"), True),
+            (("notice", "exact_key"), False),
             (("notice", "position"), False),
         )
 
