@@ -1,9 +1,12 @@
 """A notice's roster over HTTP: order, paging, masking, adding, removing and file import."""
 
+import hashlib
 import io
+import json
 import threading
 
 import openpyxl
+import pytest
 
 from tests.builders import post_notice
 
@@ -366,3 +369,85 @@ def test_concurrent_additions_keep_positions_unique(client, tokens):
                       params={"page_size": 100, "page": 2}).json()
     positions = [e["position"] for e in roster["items"] + rest["items"]]
     assert positions == list(range(1, 201))
+
+
+WANG_WEI_JIA = {"name": "王伟", "organization": "甲报", "credential_no": "11000011111111"}
+WANG_WEI_YI = {"name": "王伟", "organization": "乙报", "credential_no": "11000022222222"}
+
+
+def test_two_people_of_one_name_are_both_listed_and_both_found(client, tokens):
+    notice = create_published(client, tokens, roster=[WANG_WEI_JIA, WANG_WEI_YI])
+
+    listed = roster(client, notice["id"])["items"]
+    assert [(e["name"], e["organization"]) for e in listed] == [("王伟", "甲报"), ("王伟", "乙报")]
+    check = client.get("/api/v1/names", params={"q": "王伟"}).json()
+    assert sorted(m["entry_id"] for m in check["matches"]) == sorted(e["id"] for e in listed)
+
+
+@pytest.mark.parametrize("second, duplicate", [
+    ({"name": "王伟"}, True),                                          # name only beside it
+    ({"name": "王伟", "organization": "甲报"}, False),                   # same paper, no number
+    ({"name": "王伟", "organization": "甲报", "credential_no": "11000011111111"}, True),
+    ({"name": "王伟", "organization": "乙报", "credential_no": "11000011111111"}, False),
+    ({"name": "王　伟", "organization": "甲报", "credential_no": "11000011111111"}, True),
+])
+def test_a_repeated_name_is_a_duplicate_unless_told_apart(client, tokens, second, duplicate):
+    response = client.post(NOTICES, json=notice_payload(roster=[WANG_WEI_JIA, second]),
+                           token=tokens["editor"])
+    if duplicate:
+        body = assert_problem(response, 422, "roster.1.name")
+        assert body["errors"]["roster.1.name"] == ["duplicate of 0"]
+    else:
+        assert response.status_code == 201, response.text
+
+
+def test_a_name_only_entry_stays_alone(client, tokens):
+    notice = create(client, tokens, roster=[{"name": "王伟"}])
+    response = client.post(f"{NOTICES}/{notice['id']}/roster", json=WANG_WEI_JIA,
+                           token=tokens["editor"])
+    body = assert_problem(response, 422)
+    assert list(body["errors"].values()) == [["already on the roster"]]
+
+
+def digest_of(entries: list[dict]) -> str:
+    """The roster digest as the README defines it."""
+    lines = "".join(json.dumps([e["position"], e["name"], e["organization"], e["credential_no"]],
+                               ensure_ascii=False, separators=(",", ":")) + "\n"
+                    for e in entries)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_published_notice_shows_its_roster_digest_and_verifies(client, tokens):
+    draft = create(client, tokens)
+    assert draft["roster_digest"] is None
+    notice = client.post(f"{NOTICES}/{draft['id']}/publish", token=tokens["publisher"]).json()
+
+    entries = roster(client, notice["id"], token=tokens["editor"])["items"]
+    assert notice["roster_digest"] == digest_of(entries)
+    assert client.get(f"{NOTICES}/{notice['id']}").json()["roster_digest"] == digest_of(entries)
+    [event] = audit_events(client, tokens, notice["id"], "notice.published")
+    assert event["changes"]["roster_size"] == 3
+    assert event["changes"]["roster_digest"] == notice["roster_digest"]
+    verified = client.get(f"{NOTICES}/{notice['id']}/roster:verify", token=tokens["admin"])
+    assert verified.json() == {"notice_id": notice["id"], "roster_digest": digest_of(entries),
+                               "computed_digest": digest_of(entries), "roster_size": 3,
+                               "matches": True}
+
+
+def test_a_roster_altered_behind_the_api_fails_verification(client, tokens, runner, db):
+    notice = create_published(client, tokens)
+    db.execute_sql("UPDATE roster_entry SET name = '张新怡' WHERE name = '张心怡'")
+
+    verified = client.get(f"{NOTICES}/{notice['id']}/roster:verify", token=tokens["admin"])
+    assert verified.json()["matches"] is False
+    assert verified.json()["roster_digest"] == notice["roster_digest"]
+    result = runner.invoke(args=["verify-rosters"])
+    assert result.exit_code == 1
+    assert f"notice {notice['id']}: roster differs" in result.output
+
+
+def test_verify_rosters_passes_on_untouched_rosters(client, tokens, runner):
+    create_published(client, tokens)
+    result = runner.invoke(args=["verify-rosters"])
+    assert result.exit_code == 0, result.output
+    assert "1 published rosters match" in result.output
