@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,8 +28,9 @@ NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "var", "__pycache__", ".pyt
 # make print "Entering directory" into $(make token ...).
 NOT_INHERITED = ("DATABASE_URL", "BIND", "PORT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS",
                  "PUBLIC_RATE_LIMIT", "SEED_ON_START")
-pytestmark = pytest.mark.skipif(not (shutil.which("make") and shutil.which("curl")),
-                                reason="needs make and curl, as the README does")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("make") and shutil.which("curl")) or sys.prefix == sys.base_prefix,
+    reason="needs make, curl and a virtualenv to stand for .venv, as the README does")
 
 
 def marked_blocks() -> list[str]:
@@ -55,7 +57,8 @@ def repository_copy(target: Path) -> Path:
 
 @pytest.fixture
 def make_run(tmp_path):
-    """`make run` in a copy of the repository on a free port; yields (copy, port, its output)."""
+    """`make run` in a copy of the repository on a free port; yields the copy, the port, the
+    environment it runs in, and the file holding its output."""
     repo = repository_copy(tmp_path / "repo")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
@@ -70,6 +73,20 @@ def make_run(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # make, gunicorn and the scheduler together
         server.wait(timeout=40)
+        stop_group(server.pid)
+
+
+def stop_group(group: int, seconds: float = 15) -> None:
+    """Wait for the group's processes to exit (gunicorn may outlive make briefly), then kill
+    what is left."""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            os.killpg(group, 0)
+            time.sleep(0.2)
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def test_readme_marks_the_blocks_a_reader_types():
