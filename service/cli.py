@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app service <command>` (README.md says which may be repeated)."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,11 +15,24 @@ from schemas.common import MAX_NAME_LENGTH
 from . import audit, auth, notices
 from .db import database
 from .errors import Conflict, flatten_messages
-from .migrations import migrate
+from .migrations import LATEST, applied_version, migrate
 from .models import Notice, utcnow
 from .rosterfile import HEADERS, OPTIONAL_MAX, RosterFileError, read_roster
 
 CLI_ACTOR = "cli"
+
+
+@contextmanager
+def migrated_database():
+    """A connection to a database at the current schema; otherwise one line saying what to run
+    (instead of a traceback about a missing table)."""
+    with database.connection_context():
+        version = applied_version()
+        if version != LATEST:
+            raise click.ClickException(
+                f"the database schema is at version {version}, expected {LATEST}; "
+                "run `flask --app service init-db` first (make run does)")
+        yield
 
 
 def counted(count: int, noun: str) -> str:
@@ -39,7 +53,7 @@ def seed_command():
     """Load the records in seeds/; a second run adds nothing."""
     from seeds.loader import load_seeds
 
-    with database.connection_context():
+    with migrated_database():
         added = load_seeds()
     click.echo(f"seeded: {counted(added['notices'], 'notice')}, "
                f"{counted(added['articles'], 'article')} added")
@@ -54,7 +68,7 @@ def create_token_command(role, label, expires_in_days):
     """Create a bearer token and print it alone on stdout (only its hash is stored), so that
     TOKEN=$(flask --app service create-token ...) captures it; the note goes to stderr."""
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with database.connection_context(), database.atomic():
+    with migrated_database(), database.atomic():
         row, token = auth.issue_token(role, label, expires_at)
         audit.record("token.created", "token", row.id, CLI_ACTOR,
                      changes={"role": role, "label": label, "expires_at": expires_at})
@@ -86,7 +100,7 @@ Example: examples/roster.csv in the repository.""")
 @click.argument("notice_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_roster_command(notice_id, file):
-    with database.connection_context():
+    with migrated_database():
         notice = Notice.get_or_none(Notice.id == notice_id)
         if notice is None:
             raise click.ClickException(f"no notice {notice_id}")
@@ -122,7 +136,7 @@ def export_command(file, force):
 
     if file.exists() and not force:
         raise click.ClickException(f"{file} exists; nothing written (--force replaces it)")
-    with database.connection_context():
+    with migrated_database():
         counts = export_to(file)
     click.echo(f"exported {counted(sum(counts.values()), 'row')} to {file}: {counts}")
 

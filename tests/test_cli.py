@@ -2,10 +2,12 @@
 
 import hashlib
 import re
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
 
+from service import create_app
 from service.migrations import MIGRATIONS
 from service.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
 from tests.builders import post_notice
@@ -250,3 +252,19 @@ def test_every_command_has_help(runner, command):
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert command in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["seed"],
+    ["create-token", "--role", "editor", "--label", "desk"],
+    ["import-roster", "1", str(EXAMPLES / "roster.csv")],
+    ["export", "backup.jsonl"],
+])
+def test_commands_on_an_unmigrated_database_say_to_run_init_db(tmp_path, args):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "TESTING": True})
+    with chdir(tmp_path):
+        result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert "init-db" in result.output
+    assert result.output.strip().count("\n") == 0  # one line, not a traceback
+    assert not (tmp_path / "backup.jsonl").exists()
