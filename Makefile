@@ -33,7 +33,9 @@ run: seed
 
 ## Print a new staff bearer token alone on stdout (TOKEN=$$(make token ROLE=publisher) keeps it):
 ## ROLE is editor, publisher or admin; LABEL (optional) says who it is for.
-token: $(VENV)/.runtime
+## (Setting up .venv and the schema reports on stderr, keeping stdout for the token.)
+token:
+	@$(MAKE) --no-print-directory -s $(VENV)/.runtime >&2
 	@$(FLASK) init-db >&2
 	@$(FLASK) create-token --role "$(ROLE)" --label "$(or $(LABEL),make token)"
 
