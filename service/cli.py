@@ -165,20 +165,21 @@ def verify_backup_command(file):
         counts = verify_backup(file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{file} is complete: {sum(counts.values())} rows, {counts}")
+    click.echo(f"{file} is complete: {counted(sum(counts.values()), 'row')}, {counts}")
 
 
 @click.command("verify-rosters")
 def verify_rosters_command():
     """Check every published roster against the digest recorded when it was published."""
-    with database.connection_context():
+    with migrated_database():
         results = notices.verify_rosters()
     altered = [notice_id for notice_id, ok in results if not ok]
     for notice_id in altered:
         click.echo(f"notice {notice_id}: roster differs from its published digest", err=True)
     if altered:
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(results)} published rosters match their digests")
+    click.echo("1 published roster matches its digest" if len(results) == 1
+               else f"{len(results)} published rosters match their digests")
 
 
 @click.command("scheduler")

@@ -189,6 +189,13 @@ def test_export_refuses_an_existing_file_unless_forced(runner, db, tmp_path):
     assert re.search(r"exported \d+ rows to", forced.output)
 
 
+def test_verify_rosters_of_the_seed_says_roster_in_the_singular(runner, db):
+    runner.invoke(args=["seed"])
+    result = runner.invoke(args=["verify-rosters"])
+    assert result.exit_code == 0, result.output
+    assert "1 published roster matches its digest" in result.output
+
+
 def test_export_to_a_new_file_needs_no_force(runner, db, tmp_path):
     path = tmp_path / "backup.jsonl"
     result = runner.invoke(args=["export", str(path)])
@@ -246,7 +253,8 @@ def test_import_roster_of_a_missing_file_fails(runner, client, tokens, tmp_path)
 
 
 @pytest.mark.parametrize("command", ["init-db", "seed", "create-token", "import-roster",
-                                     "scheduler", "export", "import"])
+                                     "scheduler", "export", "import", "verify-backup",
+                                     "verify-rosters"])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0, result.output
@@ -259,6 +267,7 @@ def test_every_command_has_help(runner, command):
     ["create-token", "--role", "editor", "--label", "desk"],
     ["import-roster", "1", str(EXAMPLES / "roster.csv")],
     ["export", "backup.jsonl"],
+    ["verify-rosters"],
 ])
 def test_commands_on_an_unmigrated_database_say_to_run_init_db(tmp_path, args):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "TESTING": True})
