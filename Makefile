@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app service
 export PORT ?= 8000
 
-.PHONY: run test lint init-db seed clean
+.PHONY: run token test lint init-db seed clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,18 @@ seed: init-db
 ## Serve the seeded registry on http://127.0.0.1:$(PORT) with SQLite at var/registry.db,
 ## with the notice scheduler beside it (stopped when the server stops).
 run: seed
+	@echo "Serving http://127.0.0.1:$(PORT); staff tokens: make token ROLE=editor|publisher|admin"
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
+
+## Print a new staff bearer token alone on stdout (TOKEN=$$(make token ROLE=publisher) keeps it):
+## ROLE is editor, publisher or admin; LABEL (optional) says who it is for.
+## (Setting up .venv and the schema reports on stderr, keeping stdout for the token.)
+token:
+	@$(MAKE) --no-print-directory -s $(VENV)/.runtime >&2
+	@$(FLASK) init-db >&2
+	@$(FLASK) create-token --role "$(ROLE)" --label "$(or $(LABEL),make token)"
 
 ## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set); the browser
 ## tests need Debian's Chromium and axe-core, which .ci/browser-deps.sh installs (quick when present).

@@ -1,5 +1,6 @@
-"""Command-line tools: `flask --app service <command>`; every command is idempotent."""
+"""Command-line tools: `flask --app service <command>` (README.md says which may be repeated)."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,14 +10,34 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from tqdm import tqdm
 
+from schemas.common import MAX_NAME_LENGTH
+
 from . import audit, auth, notices
 from .db import database
 from .errors import Conflict, flatten_messages
-from .migrations import migrate
+from .migrations import LATEST, applied_version, migrate
 from .models import Notice, utcnow
-from .rosterfile import RosterFileError, read_roster
+from .rosterfile import HEADERS, OPTIONAL_MAX, RosterFileError, read_roster
 
 CLI_ACTOR = "cli"
+
+
+@contextmanager
+def migrated_database():
+    """A connection to a database at the current schema; otherwise one line saying what to run
+    (instead of a traceback about a missing table)."""
+    with database.connection_context():
+        version = applied_version()
+        if version != LATEST:
+            raise click.ClickException(
+                f"the database schema is at version {version}, expected {LATEST}; "
+                "run `flask --app service init-db` first (make run does)")
+        yield
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 name`, `2 names`: the count with the noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @click.command("init-db")
@@ -32,9 +53,10 @@ def seed_command():
     """Load the records in seeds/; a second run adds nothing."""
     from seeds.loader import load_seeds
 
-    with database.connection_context():
+    with migrated_database():
         added = load_seeds()
-    click.echo(f"seeded: {added['notices']} notices, {added['articles']} articles added")
+    click.echo(f"seeded: {counted(added['notices'], 'notice')}, "
+               f"{counted(added['articles'], 'article')} added")
 
 
 @click.command("create-token")
@@ -43,22 +65,42 @@ def seed_command():
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None,
               help="Expire the token after this many days (default: never, until revoked).")
 def create_token_command(role, label, expires_in_days):
-    """Create a bearer token; prints it alone on the last line (only its hash is stored)."""
+    """Create a bearer token and print it alone on stdout (only its hash is stored), so that
+    TOKEN=$(flask --app service create-token ...) captures it; the note goes to stderr."""
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with database.connection_context(), database.atomic():
+    with migrated_database(), database.atomic():
         row, token = auth.issue_token(role, label, expires_at)
         audit.record("token.created", "token", row.id, CLI_ACTOR,
                      changes={"role": role, "label": label, "expires_at": expires_at})
-    click.echo(f"token {row.id} ({role}, {label}) created; it is shown once:")
+    click.echo(f"token {row.id} ({role}, {label}) created; it is shown once:", err=True)
     click.echo(token)
 
 
-@click.command("import-roster")
+def _roster_columns_help() -> str:
+    """The columns a roster file may have, with their other headers and limits, one a line."""
+    aliases: dict[str, list[str]] = {}
+    for header, field in HEADERS.items():
+        if header != field:
+            aliases.setdefault(field, []).append(header)
+    limits = {"name": MAX_NAME_LENGTH, **OPTIONAL_MAX}
+    return "\n".join(f"  {field:<14} {'required' if field == 'name' else 'optional'}, "
+                     f"≤ {limits[field]} characters (or {', '.join(aliases[field])})"
+                     for field in ("name", "organization", "credential_no"))
+
+
+@click.command("import-roster", help=f"""Bulk-add names to the draft NOTICE_ID from FILE, all or
+nothing (one bad row imports none and names its line).
+
+\b
+FILE is .csv (UTF-8; GB18030 as Excel writes it also works) or .xlsx (first sheet).
+Its first row names the columns, in any order:
+{_roster_columns_help()}
+
+Example: examples/roster.csv in the repository.""")
 @click.argument("notice_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_roster_command(notice_id, file):
-    """Bulk-add names to a draft from FILE (.csv or .xlsx), all or nothing."""
-    with database.connection_context():
+    with migrated_database():
         notice = Notice.get_or_none(Notice.id == notice_id)
         if notice is None:
             raise click.ClickException(f"no notice {notice_id}")
@@ -76,7 +118,7 @@ def import_roster_command(notice_id, file):
                 raise click.ClickException(_format_errors(messages)) from None
             except Conflict as error:
                 raise click.ClickException(error.detail) from None
-    click.echo(f"imported {len(added)} names into notice {notice_id}")
+    click.echo(f"imported {counted(len(added), 'name')} into notice {notice_id}")
 
 
 def _format_errors(errors: dict[str, list[str]]) -> str:
@@ -86,13 +128,17 @@ def _format_errors(errors: dict[str, list[str]]) -> str:
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-def export_command(file):
-    """Write a consistent, versioned dump of every table (tokens excluded) to FILE."""
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def export_command(file, force):
+    """Write a consistent, versioned dump of every table (tokens excluded) to FILE; an existing
+    FILE is refused unless --force."""
     from .backup import export_to
 
-    with database.connection_context():
+    if file.exists() and not force:
+        raise click.ClickException(f"{file} exists; nothing written (--force replaces it)")
+    with migrated_database():
         counts = export_to(file)
-    click.echo(f"exported {sum(counts.values())} rows to {file}: {counts}")
+    click.echo(f"exported {counted(sum(counts.values()), 'row')} to {file}: {counts}")
 
 
 @click.command("import")
@@ -106,7 +152,7 @@ def import_command(file):
             counts = import_from(file)
         except BackupError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"imported {sum(counts.values())} rows from {file}: {counts}")
+    click.echo(f"imported {counted(sum(counts.values()), 'row')} from {file}: {counts}")
 
 
 @click.command("verify-backup")
@@ -119,20 +165,21 @@ def verify_backup_command(file):
         counts = verify_backup(file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{file} is complete: {sum(counts.values())} rows, {counts}")
+    click.echo(f"{file} is complete: {counted(sum(counts.values()), 'row')}, {counts}")
 
 
 @click.command("verify-rosters")
 def verify_rosters_command():
     """Check every published roster against the digest recorded when it was published."""
-    with database.connection_context():
+    with migrated_database():
         results = notices.verify_rosters()
     altered = [notice_id for notice_id, ok in results if not ok]
     for notice_id in altered:
         click.echo(f"notice {notice_id}: roster differs from its published digest", err=True)
     if altered:
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(results)} published rosters match their digests")
+    click.echo("1 published roster matches its digest" if len(results) == 1
+               else f"{len(results)} published rosters match their digests")
 
 
 @click.command("scheduler")

@@ -1,13 +1,18 @@
-"""The command-line tools: init-db, seed, create-token and import-roster."""
+"""The command-line tools: init-db, seed, create-token, import-roster and export."""
 
 import hashlib
 import re
+from contextlib import chdir
+from pathlib import Path
 
 import pytest
 
+from service import create_app
 from service.migrations import MIGRATIONS
 from service.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
 from tests.builders import post_notice
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 NOTICE = {"title": "核验人员名单公示", "category": "press_credential_verification",
           "issuer": "中国电子报", "window": {"start": "2024-01-26", "end": "2024-02-05"},
@@ -46,6 +51,7 @@ def test_seed_twice_adds_nothing_the_second_time(runner, db):
     assert second.exit_code == 0, second.output
     assert counts() == after_first
     assert "0 notices" in second.output and "0 articles" in second.output
+    assert "seeded: 1 notice, 3 articles added" in first.output
 
 
 def test_create_token_prints_the_token_alone_on_the_last_line(runner, db):
@@ -56,6 +62,14 @@ def test_create_token_prints_the_token_alone_on_the_last_line(runner, db):
     row = ApiToken.get(ApiToken.label == "desk")
     assert row.role == "publisher"
     assert row.token_hash == hashlib.sha256(last_line.encode()).hexdigest()
+
+
+def test_create_token_prints_only_the_token_on_stdout(runner, db):
+    """So that TOKEN=$(flask --app service create-token ...) captures the token alone."""
+    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"[A-Za-z0-9_\-]{32,}\n", result.stdout)
+    assert "shown once" in result.stderr
 
 
 def test_create_token_stores_only_the_hash(runner, db):
@@ -101,7 +115,7 @@ def test_import_roster_csv_into_a_draft(runner, client, tokens, db, tmp_path):
                     "胡春民,中国电子报,\n张心怡,,\n", encoding="utf-8")
     result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
     assert result.exit_code == 0, result.output
-    assert "3" in result.stdout
+    assert f"imported 3 names into notice {notice['id']}" in result.stdout
     assert roster_names(notice["id"]) == ["刘东", "胡春民", "张心怡"]
     entry = RosterEntry.get(RosterEntry.name == "刘东")
     assert (entry.organization, entry.credential_no) == ("中国电子报", "B11000001")
@@ -117,6 +131,76 @@ def test_import_roster_appends_after_existing_entries(runner, client, tokens, db
     result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
     assert result.exit_code == 0, result.output
     assert roster_names(notice["id"]) == ["刘东", "胡春民", "连晓东"]
+
+
+def test_import_roster_of_one_name_says_name(runner, client, tokens, db, tmp_path):
+    notice = post_notice(client, tokens, NOTICE)
+    path = tmp_path / "roster.csv"
+    path.write_text("name\n刘东\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"imported 1 name into notice {notice['id']}" in result.stdout
+
+
+@pytest.mark.parametrize(("example", "names"), [
+    ("roster.csv", ["王五", "赵六", "钱七"]),   # English headers
+    ("roster.xlsx", ["孙八", "周九", "吴十"]),  # Chinese headers 姓名, 单位, 证号
+])
+def test_import_roster_of_the_readme_examples(runner, client, tokens, db, example, names):
+    notice = post_notice(client, tokens, NOTICE)
+    result = runner.invoke(args=["import-roster", str(notice["id"]), str(EXAMPLES / example)])
+    assert result.exit_code == 0, result.output
+    assert roster_names(notice["id"]) == names
+    entry = RosterEntry.get(RosterEntry.name == names[0])
+    assert entry.organization == "示例市示例局"
+    assert entry.credential_no.startswith("DEMO-")
+
+
+def test_import_roster_twice_refuses_the_second_run(runner, client, tokens, db):
+    notice = post_notice(client, tokens, NOTICE)
+    args = ["import-roster", str(notice["id"]), str(EXAMPLES / "roster.csv")]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0
+    assert "duplicate" in again.output.lower() or "already" in again.output.lower()
+    assert roster_names(notice["id"]) == ["王五", "赵六", "钱七"]
+
+
+def test_import_roster_help_lists_the_columns_and_file_types(runner):
+    result = runner.invoke(args=["import-roster", "--help"])
+    assert result.exit_code == 0, result.output
+    for column, alias in (("name", "姓名"), ("organization", "单位"), ("credential_no", "证号")):
+        assert re.search(rf"^\s+{column}\s+(required|optional).*{alias}", result.output, re.M)
+    assert ".csv" in result.output and ".xlsx" in result.output
+
+
+def test_export_refuses_an_existing_file_unless_forced(runner, db, tmp_path):
+    runner.invoke(args=["seed"])
+    path = tmp_path / "backup.jsonl"
+    path.write_text("keep me\n", encoding="utf-8")
+    refused = runner.invoke(args=["export", str(path)])
+    assert refused.exit_code == 1
+    assert refused.output.strip().count("\n") == 0  # one clear line
+    assert str(path) in refused.output and "--force" in refused.output
+    assert path.read_text(encoding="utf-8") == "keep me\n"
+    forced = runner.invoke(args=["export", "--force", str(path)])
+    assert forced.exit_code == 0, forced.output
+    assert "keep me" not in path.read_text(encoding="utf-8")
+    assert re.search(r"exported \d+ rows to", forced.output)
+
+
+def test_verify_rosters_of_the_seed_says_roster_in_the_singular(runner, db):
+    runner.invoke(args=["seed"])
+    result = runner.invoke(args=["verify-rosters"])
+    assert result.exit_code == 0, result.output
+    assert "1 published roster matches its digest" in result.output
+
+
+def test_export_to_a_new_file_needs_no_force(runner, db, tmp_path):
+    path = tmp_path / "backup.jsonl"
+    result = runner.invoke(args=["export", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size > 0
 
 
 @pytest.mark.parametrize("csv_text", [
@@ -168,9 +252,28 @@ def test_import_roster_of_a_missing_file_fails(runner, client, tokens, tmp_path)
     assert result.exit_code != 0
 
 
-@pytest.mark.parametrize("command", ["init-db", "seed", "create-token", "import-roster"])
+@pytest.mark.parametrize("command", ["init-db", "seed", "create-token", "import-roster",
+                                     "scheduler", "export", "import", "verify-backup",
+                                     "verify-rosters"])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert command in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["seed"],
+    ["create-token", "--role", "editor", "--label", "desk"],
+    ["import-roster", "1", str(EXAMPLES / "roster.csv")],
+    ["export", "backup.jsonl"],
+    ["verify-rosters"],
+])
+def test_commands_on_an_unmigrated_database_say_to_run_init_db(tmp_path, args):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "TESTING": True})
+    with chdir(tmp_path):
+        result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert "init-db" in result.output
+    assert result.output.strip().count("\n") == 0  # one line, not a traceback
+    assert not (tmp_path / "backup.jsonl").exists()
