@@ -450,4 +450,4 @@ def test_verify_rosters_passes_on_untouched_rosters(client, tokens, runner):
     create_published(client, tokens)
     result = runner.invoke(args=["verify-rosters"])
     assert result.exit_code == 0, result.output
-    assert "1 published rosters match" in result.output
+    assert "1 published roster matches its digest" in result.output
