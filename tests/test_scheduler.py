@@ -5,10 +5,12 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from service.db import database
 from service.models import AuditEvent, Notice
@@ -230,3 +232,29 @@ def test_scheduler_metrics_count_transitions_and_lag(client, tokens, start_sched
     lag = float(next(line.split()[1] for line in text.splitlines()
                      if line.startswith("registry_scheduler_lag_seconds ")))
     assert 59 <= lag < 120  # the closing was caught up about a minute late
+
+
+def test_extensions_across_the_opening_instant_never_reopen(client, tokens, start_scheduler):
+    """An extension writes only the end of the window: the scheduler's record that a notice
+    opened stays, so notice.opened is written once however many extensions cross the instant."""
+    start_scheduler()
+    opens_at = soon(4)
+    notice_ids = [publish_notice(client, tokens, opens_at, soon(3600)) for _ in range(12)]
+
+    def keep_extending(notice_id):  # one client per notice, back to back around the instant
+        with requests.Session() as session:
+            minutes = 0
+            while datetime.now(UTC) < opens_at + timedelta(seconds=1.5):
+                minutes += 1
+                response = session.post(
+                    f"{client.base_url}/api/v1/notices/{notice_id}/extend",
+                    headers={"Authorization": f"Bearer {tokens['publisher']}"},
+                    json={"closes_at": soon(3600 + 60 * minutes).isoformat()}, timeout=30)
+                assert response.status_code == 200, response.text
+
+    time.sleep(max(0.0, (opens_at - datetime.now(UTC)).total_seconds() - 1))
+    with ThreadPoolExecutor(len(notice_ids)) as pool:
+        list(pool.map(keep_extending, notice_ids))
+    time.sleep(2)
+    for notice_id in notice_ids:
+        assert [e.action for e in transition_events(notice_id)] == ["notice.opened"]
