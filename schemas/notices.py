@@ -132,6 +132,12 @@ class NoticeQueryArgsSchema(PageArgsSchema):
     open_on = fields.Date()
 
 
+class PublishSchema(Schema):
+    backdated = fields.Boolean(load_default=False, metadata={
+        "description": "true to publish a window that has already closed (recording a "
+                       "historical notice); the audit keeps it"})
+
+
 class WithdrawSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 

@@ -220,27 +220,44 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
     return notice
 
 
-def publish_notice(notice_id: int, actor: str) -> Notice:
+def publish_notice(notice_id: int, actor: str, *, backdated: bool = False) -> Notice:
     """Publish a draft and fix its roster: the roster's size and digest are recorded, and no
-    roster change commits after this (roster writes lock the same row)."""
+    roster change commits after this (roster writes lock the same row). A window that has
+    already closed is published only when `backdated` (a historical notice) says so."""
     with database.atomic():
         notice = lock_notice(notice_id)
+        now = utcnow()
         if notice.published_at is not None:
             raise Conflict("The notice is already published.")
         missing = {}
         if notice.opens_at is None:
             missing["window"] = ["required to publish"]
+        elif notice.closes_at <= now and not backdated:
+            missing["window"] = ["closed already: it would publish straight to closed; send "
+                                 '"backdated": true to record a historical notice']
         if not notice.contacts.count():
             missing["contacts"] = ["at least one report number is required to publish"]
         if missing:
             raise ValidationError(missing)
         size, notice.roster_digest = roster_digest(notice.id)
-        notice.published_at = notice.updated_at = utcnow()
+        notice.published_at = notice.updated_at = now
         notice.save(only=[Notice.published_at, Notice.updated_at, Notice.roster_digest])
         audit.record("notice.published", "notice", notice.id, actor,
                      changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at,
-                              "roster_size": size, "roster_digest": notice.roster_digest})
+                              "roster_size": size, "roster_digest": notice.roster_digest,
+                              **({"backdated": True} if notice.closes_at <= now else {})})
     return notice
+
+
+def delete_draft(notice_id: int, actor: str) -> None:
+    """Remove a draft with its contacts, roster and links; a published notice stays forever."""
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        if notice.published_at is not None:
+            raise Conflict("A published notice is never deleted; withdraw it instead.")
+        notice.delete_instance()  # contacts, roster, pinyin keys and links cascade
+        audit.record("notice.deleted", "notice", notice_id, actor,
+                     changes={"title": notice.title})
 
 
 def withdraw_notice(notice_id: int, reason: str, actor: str) -> Notice:

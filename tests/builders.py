@@ -9,7 +9,7 @@ def post_notice(client, tokens, payload: dict, *, publish: bool = False,
     notice = response.json()
     if publish:
         response = client.post(f"/api/v1/notices/{notice['id']}/publish",
-                               token=tokens["publisher"])
+                               token=tokens["publisher"], json={"backdated": True})
         assert response.status_code == 200, response.text
         notice = response.json()
     return notice

@@ -276,7 +276,7 @@ def test_public_does_not_see_links_to_draft_notices(client, tokens):
     draft = post_notice(client, tokens["editor"], title="草稿公示")
     published = post_notice(client, tokens["editor"], title="已发布公示")
     response = client.post(f"/api/v1/notices/{published['id']}/publish",
-                           token=tokens["publisher"])
+                           token=tokens["publisher"], json={"backdated": True})
     assert response.status_code == 200, response.text
     article = post_article(client, tokens["editor"], notice_ids=[draft["id"], published["id"]])
     public = client.get(f"{ARTICLES}/{article['id']}").json()

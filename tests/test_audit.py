@@ -82,7 +82,8 @@ def test_filter_by_entity_id(client, tokens):
 
 def test_filter_by_action(client, tokens):
     notice = make_notice(client, tokens)
-    client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"])
+    client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True})
     make_article(client, tokens)
     events = audit(client, tokens, action="notice.published")["items"]
     assert [(e["action"], e["entity_id"]) for e in events] == [("notice.published", notice["id"])]
@@ -90,7 +91,8 @@ def test_filter_by_action(client, tokens):
 
 def test_notice_lifecycle_events_name_the_actor_by_label_never_by_token(client, tokens):
     notice = make_notice(client, tokens)
-    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"])
+    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
+                           json={"backdated": True})
     assert response.status_code == 200, response.text
     response = client.post(f"/api/v1/notices/{notice['id']}/withdraw",
                            json={"reason": "名单有误"}, token=tokens["publisher"])

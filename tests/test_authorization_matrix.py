@@ -26,6 +26,7 @@ MINIMUM_ROLE = {
     ("/api/v1/notices", "POST"): "editor",
     ("/api/v1/notices/<id:notice_id>", "GET"): PUBLIC,
     ("/api/v1/notices/<id:notice_id>", "PATCH"): "editor",
+    ("/api/v1/notices/<id:notice_id>", "DELETE"): "editor",
     ("/api/v1/notices/<id:notice_id>/publish", "POST"): "publisher",
     ("/api/v1/notices/<id:notice_id>/withdraw", "POST"): "publisher",
     ("/api/v1/notices/<id:notice_id>/extend", "POST"): "publisher",

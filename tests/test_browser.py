@@ -93,7 +93,8 @@ def publish_notice(client, tokens, *, title, roster, start, end, article_ids=(),
         "roster": [{"name": name} for name in roster], "article_ids": list(article_ids)})
     assert response.status_code == 201, response.text
     notice = response.json()
-    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"])
+    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
+                           json={"backdated": True})
     assert response.status_code == 200, response.text
     return response.json()
 

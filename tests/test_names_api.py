@@ -143,7 +143,8 @@ def test_cached_answers_follow_publication_correction_and_withdrawal(client, tok
     draft = make_notice(client, tokens, title="公示", roster=["缓存测"], publish=False)
     assert check(client, "缓存测")["matches"] == []  # a draft never matches; now it is cached
 
-    client.post(f"/api/v1/notices/{draft['id']}/publish", token=tokens["publisher"])
+    client.post(f"/api/v1/notices/{draft['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True})
     [match] = check(client, "缓存测")["matches"]
     assert match["notice"]["title"] == "公示"
 

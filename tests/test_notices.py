@@ -62,7 +62,8 @@ def create(client, tokens, **overrides) -> dict:
 
 
 def publish(client, tokens, notice_id: int) -> dict:
-    response = client.post(f"{NOTICES}/{notice_id}/publish", token=tokens["publisher"])
+    response = client.post(f"{NOTICES}/{notice_id}/publish", token=tokens["publisher"],
+                           json={"backdated": True})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -245,7 +246,8 @@ def test_publish_needs_a_window_and_a_contact(client, tokens):
     assert response.status_code == 201, response.text
     bare = response.json()
 
-    result = client.post(f"{NOTICES}/{bare['id']}/publish", token=tokens["publisher"])
+    result = client.post(f"{NOTICES}/{bare['id']}/publish", token=tokens["publisher"],
+                         json={"backdated": True})
 
     assert_problem(result, 422, "window", "contacts")
     assert get_staff(client, tokens, bare["id"])["status"] == "draft"
@@ -254,7 +256,8 @@ def test_publish_needs_a_window_and_a_contact(client, tokens):
 def test_publish_twice_conflicts(client, tokens):
     notice = create_published(client, tokens)
 
-    assert_problem(client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"]),
+    assert_problem(client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True}),
                    409)
 
 
@@ -594,7 +597,8 @@ def test_errors_are_problem_json(client, tokens):
         401: client.post(NOTICES, json=notice_payload()),
         403: client.post(f"{path}/withdraw", json={"reason": "x"}, token=tokens["editor"]),
         404: client.get(f"{NOTICES}/{draft['id']}"),
-        409: client.post(f"{path}/publish", token=tokens["publisher"]),
+        409: client.post(f"{path}/publish", token=tokens["publisher"],
+                json={"backdated": True}),
         412: client.patch(f"{NOTICES}/{draft['id']}", json={"title": "x"},
                           headers={"If-Match": '"stale"'}, token=tokens["editor"]),
         413: client.post(NOTICES, data=b"{" + b" " * (1024 * 1024 + 1) + b"}",
@@ -617,3 +621,47 @@ def test_chinese_is_returned_as_characters(client, tokens):
     assert error.status_code == 422
     assert "电话号码" in error.text
     assert "\\u" not in error.text
+
+
+def test_a_closed_window_publishes_only_when_backdated(client, tokens):
+    notice = create(client, tokens)  # 2024-01-26 … 2024-02-05: closed long ago
+
+    refused = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"])
+    body = assert_problem(refused, 422, "window")
+    assert "backdated" in body["errors"]["window"][0]
+    assert get_staff(client, tokens, notice["id"])["status"] == "draft"
+
+    published = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"],
+                            json={"backdated": True})
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "closed"
+    [event] = audit_events(client, tokens, notice["id"], "notice.published")
+    assert event["changes"]["backdated"] is True
+
+
+def test_an_open_window_publishes_without_saying_backdated(client, tokens):
+    notice = create(client, tokens, window=window_around_now())
+    published = client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"])
+    assert published.status_code == 200, published.text
+    [event] = audit_events(client, tokens, notice["id"], "notice.published")
+    assert "backdated" not in event["changes"]
+
+
+def test_an_editor_deletes_a_draft_with_its_roster(client, tokens, db):
+    notice = create(client, tokens, roster=[{"name": "王小明"}, {"name": "李娜"}])
+
+    response = client.delete(f"{NOTICES}/{notice['id']}", token=tokens["editor"])
+
+    assert response.status_code == 204, response.text
+    assert_problem(client.get(f"{NOTICES}/{notice['id']}", token=tokens["editor"]), 404)
+    assert db.execute_sql("SELECT COUNT(*) FROM roster_entry").fetchone()[0] == 0
+    assert db.execute_sql("SELECT COUNT(*) FROM roster_pinyin").fetchone()[0] == 0
+    assert [e["action"] for e in audit_events(client, tokens, notice["id"], "notice.deleted")
+            ] == ["notice.deleted"]
+
+
+def test_a_published_notice_is_never_deleted(client, tokens):
+    notice = create_published(client, tokens)
+    response = client.delete(f"{NOTICES}/{notice['id']}", token=tokens["admin"])
+    assert "withdraw" in assert_problem(response, 409)["detail"]
+    assert get_staff(client, tokens, notice["id"])["status"] == "closed"

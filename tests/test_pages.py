@@ -465,7 +465,8 @@ def test_window_given_as_instants_shows_times(client, tokens):
                    "closes_at": "2024-03-08T17:30:00+08:00"},
         "contacts": [{"number": "010-83138953", "label": "咨询电话"}]})
     notice_id = response.json()["id"]
-    client.post(f"/api/v1/notices/{notice_id}/publish", token=tokens["publisher"])
+    client.post(f"/api/v1/notices/{notice_id}/publish", token=tokens["publisher"],
+                json={"backdated": True})
     page = get_page(client, f"/notices/{notice_id}")
     assert "2024年3月1日 09:00 至 2024年3月8日 17:30（北京时间）" in page.text
     assert page.tel_links() == {"010-83138953": "tel:+861083138953"}
@@ -539,7 +540,8 @@ def test_roster_shows_masked_credential_numbers_and_organizations(client, tokens
         "roster": [{"name": "刘东", "organization": "中国电子报社",
                     "credential_no": "11000012345678"}]})
     notice_id = response.json()["id"]
-    client.post(f"/api/v1/notices/{notice_id}/publish", token=tokens["publisher"])
+    client.post(f"/api/v1/notices/{notice_id}/publish", token=tokens["publisher"],
+                json={"backdated": True})
     response = client.get(f"/notices/{notice_id}")
     page = Page(response.text)
     assert page.roster() == ["刘东"]

@@ -420,7 +420,8 @@ def digest_of(entries: list[dict]) -> str:
 def test_published_notice_shows_its_roster_digest_and_verifies(client, tokens):
     draft = create(client, tokens)
     assert draft["roster_digest"] is None
-    notice = client.post(f"{NOTICES}/{draft['id']}/publish", token=tokens["publisher"]).json()
+    notice = client.post(f"{NOTICES}/{draft['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True}).json()
 
     entries = roster(client, notice["id"], token=tokens["editor"])["items"]
     assert notice["roster_digest"] == digest_of(entries)

@@ -56,8 +56,8 @@ def publish_notice(client, tokens, opens_at: datetime, closes_at: datetime,
     })
     assert response.status_code == 201, response.text
     notice_id = response.json()["id"]
-    assert client.post(f"/api/v1/notices/{notice_id}/publish",
-                       token=tokens["publisher"]).status_code == 200
+    assert client.post(f"/api/v1/notices/{notice_id}/publish", token=tokens["publisher"],
+                       json={"backdated": True}).status_code == 200
     return notice_id
 
 

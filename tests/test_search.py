@@ -530,7 +530,8 @@ def test_a_repeated_search_shows_a_link_once_its_notice_is_published(client, tok
     assert response.status_code == 200, response.text
     assert notice_ids(tokens["editor"]) == ([[notice["id"]]], [[notice["id"]]])
     assert notice_ids() == ([[]], [[]])  # the staff answer is not the public's
-    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"])
+    response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
+                           json={"backdated": True})
     assert response.status_code == 200, response.text
     assert notice_ids() == ([[notice["id"]]], [[notice["id"]]])
 

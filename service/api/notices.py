@@ -11,6 +11,7 @@ from schemas.notices import (
     NoticeQueryArgsSchema,
     NoticeSchema,
     NoticeUpdateSchema,
+    PublishSchema,
     WithdrawSchema,
 )
 
@@ -95,13 +96,23 @@ class NoticeById(MethodView):
         return notices.present_one(notice, utcnow())
 
 
+    @blp.staff("editor")
+    @blp.response(204)
+    def delete(self, notice_id):
+        """Delete a draft (a published notice is withdrawn instead, never deleted)"""
+        visible_notice(notice_id)
+        notices.delete_draft(notice_id, auth.actor_name())
+
+
 @blp.route("/<id:notice_id>/publish", methods=["POST"])
 @blp.staff("publisher")
+@blp.arguments(PublishSchema(), required=False)  # optional: no body, not backdated
 @blp.response(200, NoticeSchema)
-def publish(notice_id):
+def publish(data, notice_id):
     """Publish a draft: its window, report numbers and roster become public and fixed"""
     visible_notice(notice_id)
-    notice = notices.publish_notice(notice_id, auth.actor_name())
+    notice = notices.publish_notice(notice_id, auth.actor_name(),
+                                    backdated=data.get("backdated", False))
     return notices.present_one(notice, utcnow())
 
 
