@@ -21,9 +21,10 @@ SNIPPET_CHARS = 60
 def create_article(data: dict, actor: str) -> Article:
     with database.atomic():
         notice_ids = existing_ids(Notice, data.get("notice_ids", []), "notice_ids")
-        article = Article(**{f: data[f] for f in ARTICLE_FIELDS if f in data})
+        article = Article(**audit.fresh_id(Article, "article"),
+                          **{f: data[f] for f in ARTICLE_FIELDS if f in data})
         search.tokenize(article)
-        article.save()
+        article.save(force_insert=True)
         search.reindex(article)
         set_links(article=article, ids=notice_ids)
         audit.record("article.created", "article", article.id, actor,

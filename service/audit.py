@@ -3,7 +3,10 @@
 import json
 from datetime import datetime
 
+from peewee import fn
+
 from .cache import bump_data_version
+from .db import is_sqlite
 from .models import AuditEvent, utcnow
 
 
@@ -35,3 +38,16 @@ def event_dict(event: AuditEvent) -> dict:
         "changes": json.loads(event.changes) if event.changes else None,
         "due_at": event.due_at,
     }
+
+
+def fresh_id(model, entity: str) -> dict:
+    """{"id": …} for a new row of `model` that no audit event has named yet, or {} to let the
+    database choose. PostgreSQL's sequences never give an id out twice; SQLite gives a deleted
+    row's id to the next one, which would join two entities' audit trails. Call inside the write
+    transaction (SQLite's write lock makes the choice safe)."""
+    if not is_sqlite():
+        return {}
+    highest = max(model.select(fn.MAX(model.id)).scalar() or 0,
+                  AuditEvent.select(fn.MAX(AuditEvent.entity_id))
+                  .where(AuditEvent.entity == entity).scalar() or 0)
+    return {"id": highest + 1}

@@ -162,6 +162,7 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
     with database.atomic():
         article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
         notice = Notice.create(
+            **audit.fresh_id(Notice, "notice"),
             **{field: data[field] for field in EDITABLE_FIELDS if field in data},
             timezone=window.timezone if window else default_timezone,
             opens_at=window and window.opens_at,

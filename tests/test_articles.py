@@ -312,3 +312,10 @@ def test_create_without_required_fields_is_422_naming_them(client, tokens):
     response = client.post(ARTICLES, token=tokens["editor"], json={"body": "正文"})
     assert response.status_code == 422
     assert {"title", "kind", "published_on"} <= set(response.json()["errors"])
+
+
+def test_a_deleted_article_id_is_never_given_out_again(client, tokens):
+    first = post_article(client, tokens["editor"])
+    assert client.delete(f"{ARTICLES}/{first['id']}", token=tokens["editor"]).status_code == 204
+    second = post_article(client, tokens["editor"])
+    assert second["id"] > first["id"]
