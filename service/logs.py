@@ -14,7 +14,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
-# A query string, to the end of the token holding it ("?q=张心怡" in "GET /names?q=张心怡 HTTP/1.1").
+# A query string, to the end of its token ("?q=张心怡" in "GET /names?q=张心怡 HTTP/1.1").
 QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 # gunicorn's warning for a request it could not parse, e.g. "Invalid request from ip=1.2.3.4:
 # Invalid HTTP request line: 'GET /api/v1/names?q=张心怡 HTTP/1.1'": the part after the last

@@ -21,16 +21,18 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 
 class Gunicorn:
-    """gunicorn -c deploy/gunicorn.conf.py on a free port; its output in `directory`/gunicorn.log."""
+    """gunicorn -c deploy/gunicorn.conf.py on a free port; output in `directory`/gunicorn.log."""
 
     def __init__(self, directory: Path, database_url: str, **env: str):
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = directory / "gunicorn.log"
-        self.env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(self.port),
+        inherited = {name: value for name, value in os.environ.items()
+                     if name not in ("BIND", "GUNICORN_CONTROL_SOCKET")}
+        self.env = {**inherited, "DATABASE_URL": database_url, "PORT": str(self.port),
                     "WEB_CONCURRENCY": "2", **env}
-        self.env.pop("BIND", None)
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
                 [BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "service:create_app()"],
