@@ -68,7 +68,7 @@ def render_nginx_conf(directory: Path, port: int, upstream_port: int) -> str:
     replacements = [
         (r" /tmp/", f" {directory}/"),
         (r"listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
-        (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{upstream_port};"),
+        (r"server api:8000;", f"server 127.0.0.1:{upstream_port};"),
         (r"error_log stderr ", f"error_log {directory}/error.log "),
         (r"access_log /dev/stdout ", f"access_log {directory}/access.log "),
     ]
