@@ -34,6 +34,11 @@ threads = _env_int("GUNICORN_THREADS", 4)  # more than 1 selects the gthread wor
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # SIGTERM: in-flight requests finish
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
+# over them. On one shared socket, keep-alive connections often all landed on one worker while the
+# other idled (docs/benchmarks.md, "Slow clients"). The price: a second gunicorn started on the same
+# port by the same user shares it instead of failing with "address in use".
+reuse_port = True
 # The longest valid request (every filter at its maximum length, in Chinese) is about 5.7 KB.
 limit_request_line = 8190
 loglevel = _env("LOG_LEVEL", "info").lower()

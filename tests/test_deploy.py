@@ -346,6 +346,16 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     assert gunicorn_conf(monkeypatch, BIND="0.0.0.0:8000")["bind"] == "0.0.0.0:8000"
     assert conf["accesslog"] == "-"  # stdout
     assert callable(conf["post_fork"])
+    assert conf["reuse_port"] is True  # a socket per worker: connections spread over all of them
+
+
+def test_gunicorn_has_no_shared_control_socket(monkeypatch):
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    conf = gunicorn_conf()
+    assert conf["control_socket_disable"] is True and "control_socket" not in conf
+    conf = gunicorn_conf(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/registry-a/gunicorn.ctl")
+    assert conf["control_socket"] == "/run/registry-a/gunicorn.ctl"
+    assert "control_socket_disable" not in conf
 
 
 # ---- the access log ---------------------------------------------------------------------------
