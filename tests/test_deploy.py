@@ -300,9 +300,13 @@ NGINX_REQUEST_VARIABLES = ["$request", "$request_uri", "$args", "$query_string",
 def test_nginx_logs_no_query_string():
     directives = nginx_directives()
     [log_format] = directives["log_format"]
-    assert "$uri" in log_format
+    assert "$path_sent" in log_format and "$method_sent" in log_format
     for variable in NGINX_REQUEST_VARIABLES:
         assert not re.search(re.escape(variable) + r"\b", log_format), variable
+    # the two taken from the request line stop before the query
+    text = " ".join((DEPLOY / "nginx.conf").read_text(encoding="utf-8").split())
+    assert 'map $request_uri $path_sent { "~^(?<path>[^?]*)" $path; default ""; }' in text
+    assert 'map $request $method_sent { "~^(?<method>[A-Z]+) " $method; default ""; }' in text
     assert log_format.startswith("registry escape=json")
     assert directives["access_log"] == ["/dev/stdout registry"]
     # nginx puts the request line (query included) into every message about a request, at any

@@ -58,6 +58,11 @@ def test_nginx_answers_for_gunicorn_and_hides_its_version(stack):
     assert response.headers["X-Request-ID"]
     missing = requests.get(f"{nginx.base}/no-such-page", timeout=5)
     assert missing.status_code == 404 and "nginx/" not in missing.text
+    # what nginx refuses itself is problem+json too, like the app's errors
+    too_long = requests.get(f"{nginx.base}/api/v1/names", params={"q": "张" * 10000}, timeout=5)
+    assert too_long.status_code == 414
+    assert too_long.headers["Content-Type"] == "application/problem+json"
+    assert too_long.json() == {"type": "about:blank", "title": "URI Too Long", "status": 414}
 
 
 def test_slow_clients_do_not_stall_the_service_behind_nginx(stack):
