@@ -43,6 +43,7 @@ token:
 ## tests need Debian's Chromium and axe-core, which .ci/browser-deps.sh installs (quick when present).
 test: $(VENV)/.dev
 	bash .ci/browser-deps.sh
+	bash .ci/nginx-deps.sh
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev

@@ -1,7 +1,11 @@
 """gunicorn settings, all from the environment (deploy/env.example documents each one).
 
 Access log: one JSON object per request on stdout. It records the path without the query string,
-and no referer: names checked by the public (`/api/v1/names?q=...`) must never reach a log."""
+and no referer: names checked by the public (`/api/v1/names?q=...`) must never reach a log. The
+error log drops what gunicorn quotes of a request it could not parse (its request line).
+
+gunicorn reads each request on a worker thread, so slow clients can hold them all: in production
+it runs behind nginx (deploy/nginx.conf), which hands it only whole requests."""
 
 import json
 import os
@@ -11,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gunicorn.glogging import Logger, SafeAtoms
+
+from service.logs import RequestDataFilter
 
 
 def _env(name: str, default: str) -> str:
@@ -28,6 +34,11 @@ threads = _env_int("GUNICORN_THREADS", 4)  # more than 1 selects the gthread wor
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # SIGTERM: in-flight requests finish
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
+# over them. On one shared socket, keep-alive connections often all landed on one worker while the
+# other idled (docs/benchmarks.md, "Slow clients"). The price: a second gunicorn started on the same
+# port by the same user shares it instead of failing with "address in use".
+reuse_port = True
 # The longest valid request (every filter at its maximum length, in Chinese) is about 5.7 KB.
 limit_request_line = 8190
 loglevel = _env("LOG_LEVEL", "info").lower()
@@ -35,15 +46,14 @@ errorlog = "-"  # stderr
 accesslog = "-"  # stdout
 # Worker heartbeat files on tmpfs: a read-only or slow root filesystem must not stall workers.
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-# gunicornc's control socket: gunicorn's default ($XDG_RUNTIME_DIR or $HOME/.gunicorn/), or the
-# temporary directory when the home is read-only (the image); a path given; or "off".
+# gunicornc's control socket: none unless a path is given. gunicorn's default is one path per
+# user ($HOME/.gunicorn/gunicorn.ctl), shared by every gunicorn on the host: a second instance
+# takes it over and the first one's shutdown deletes it. Give each instance a path of its own.
 _control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
-if _control_socket == "off":
-    control_socket_disable = True
-elif _control_socket:
+if _control_socket:
     control_socket = _control_socket
-elif not os.environ.get("XDG_RUNTIME_DIR") and not os.access(os.path.expanduser("~"), os.W_OK):
-    control_socket = os.path.join(tempfile.gettempdir(), "gunicorn.ctl")
+else:
+    control_socket_disable = True
 
 # %(U)s is the path without the query string. Never add %(q)s, %(r)s (request line), %(f)s (referer)
 # or {raw_uri}/{query_string} here: they carry the names people check.
@@ -65,7 +75,14 @@ class JsonAtoms(SafeAtoms):
 
 
 class JsonAccessLogger(Logger):
+    """JSON access lines; error lines without the requests gunicorn quotes in them."""
+
     atoms_wrapper_class = JsonAtoms
+
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        if not any(isinstance(f, RequestDataFilter) for f in self.error_log.filters):
+            self.error_log.addFilter(RequestDataFilter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -14,6 +14,30 @@ REQUEST_ID_HEADER = "X-Request-ID"
 ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
+# A query string, to the end of its token ("?q=张心怡" in "GET /names?q=张心怡 HTTP/1.1").
+QUERY_STRING = re.compile(r"\?[^\s'\"]*")
+# gunicorn's warning for a request it could not parse, e.g. "Invalid request from ip=1.2.3.4:
+# Invalid HTTP request line: 'GET /api/v1/names?q=张心怡 HTTP/1.1'": the part after the last
+# colon quotes the client's bytes, which may be a name in any shape (even unencoded, with spaces).
+MALFORMED_REQUEST = re.compile(r"^(Invalid request from ip=\S*: [^:'\"]*)[:'\"].*$", re.DOTALL)
+
+
+def without_request_data(message: str) -> str:
+    """`message` without what a client sent: a bad request's quoted bytes, any query string."""
+    message = MALFORMED_REQUEST.sub(r"\1 (request withheld)", message)
+    return QUERY_STRING.sub("?(query withheld)", message)
+
+
+class RequestDataFilter(logging.Filter):
+    """For gunicorn's error log, whose messages quote requests it could not parse or serve
+    (checked against gunicorn 27.0.1: workers/base.py handle_error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = without_request_data(record.getMessage())
+        record.args = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -1,7 +1,8 @@
 """The container and deployment files, checked without containers: the compose file and the
-Kubernetes manifests parsed with PyYAML, the settings documented, the Dockerfile's shape and lint,
-and the gunicorn access log (JSON, never a query string). deploy/smoke-image.sh builds and runs
-the image for real (.ci/container-smoke.sh)."""
+Kubernetes manifests parsed with PyYAML, nginx in front of gunicorn in both, nginx.conf's settings,
+the settings documented, the Dockerfile's shape and lint, and the gunicorn access log (JSON, never
+a query string). deploy/smoke-image.sh builds and runs the image for real
+(.ci/container-smoke.sh); tests/test_proxy.py runs nginx.conf for real."""
 
 import json
 import os
@@ -16,12 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.config import DEFAULTS
+from service.config import DEFAULTS, MAX_UPLOAD_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 IN_CI = os.environ.get("CI") == "true"
-CONTAINER_PORT = 8000
+CONTAINER_PORT = 8000  # gunicorn's, inside the container or pod
+PROXY_PORT = 8080  # nginx's
+NGINX_IMAGE = re.compile(r"^nginx:\d+\.\d+\.\d+-bookworm$")  # the official image, exact version
 
 
 def compose():
@@ -94,12 +97,27 @@ def test_compose_api_waits_for_a_healthy_postgres_and_uses_it():
     assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert api["environment"]["DATABASE_URL"].startswith("postgresql://")
     assert "@postgres:5432/" in api["environment"]["DATABASE_URL"]
-    assert any(str(port).endswith(f":{CONTAINER_PORT}") for port in api["ports"])
     assert api["healthcheck"]["test"]
     assert api.get("command", ["web"]) == ["web"]
     scheduler = services["scheduler"]
     assert scheduler["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert scheduler["environment"]["DATABASE_URL"] == api["environment"]["DATABASE_URL"]
+
+
+def test_compose_publishes_nginx_alone_in_front_of_gunicorn():
+    services = compose()["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}  # gunicorn must never face clients alone
+    proxy, api = services["proxy"], services["api"]
+    assert NGINX_IMAGE.match(proxy["image"]), proxy["image"]
+    assert [str(port).rsplit(":", 1)[1] for port in proxy["ports"]] == [str(PROXY_PORT)]
+    assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    assert proxy["read_only"] is True and proxy["user"].split(":")[0] not in ("0", "root")
+    assert "/tmp" in proxy["tmpfs"]  # where nginx.conf writes everything
+    assert [str(port) for port in api["expose"]] == [str(CONTAINER_PORT)]
+    assert api["environment"]["TRUSTED_PROXY_HOPS"] == "1"  # nginx, and nothing else
+    assert "network_mode" not in api
 
 
 def test_compose_gives_the_api_time_for_a_graceful_stop():
@@ -143,17 +161,44 @@ def _port_number(container, port):
     return next(p["containerPort"] for p in container["ports"] if p["name"] == port)
 
 
-def test_api_deployment_probes_hit_healthz_and_readyz_on_the_container_port():
+def _env(container):
+    return {variable["name"]: variable.get("value") for variable in container.get("env", [])}
+
+
+def test_api_pods_run_nginx_in_front_of_gunicorn():
     [api] = deployment_running("web")
-    container = _container(api)
-    assert CONTAINER_PORT in [p["containerPort"] for p in container["ports"]]
-    liveness = container["livenessProbe"]["httpGet"]
-    readiness = container["readinessProbe"]["httpGet"]
-    assert liveness["path"] == "/healthz"
-    assert readiness["path"] == "/readyz"
-    assert _port_number(container, liveness["port"]) == CONTAINER_PORT
-    assert _port_number(container, readiness["port"]) == CONTAINER_PORT
-    assert container["resources"]["requests"] and container["resources"]["limits"]
+    pod = api["spec"]["template"]["spec"]
+    gunicorn, nginx = _container(api, "api"), _container(api, "nginx")
+    assert _env(gunicorn)["BIND"] == f"127.0.0.1:{CONTAINER_PORT}"  # not reachable from outside
+    assert "ports" not in gunicorn
+    assert {"ip": "127.0.0.1", "hostnames": ["api"]} in pod["hostAliases"]  # nginx.conf's upstream
+    assert NGINX_IMAGE.match(nginx["image"]), nginx["image"]
+    assert nginx["image"] == compose()["services"]["proxy"]["image"]
+    assert [p["containerPort"] for p in nginx["ports"]] == [PROXY_PORT]
+    [conf_mount] = [m for m in nginx["volumeMounts"] if m["mountPath"] == "/etc/nginx/nginx.conf"]
+    [volume] = [v for v in pod["volumes"] if v["name"] == conf_mount["name"]]
+    [configmap] = k8s("ConfigMap", volume["configMap"]["name"])
+    assert configmap["data"][conf_mount["subPath"]] == (DEPLOY / "nginx.conf").read_text(
+        encoding="utf-8"), "deploy/k8s/nginx-configmap.yaml is not a copy of deploy/nginx.conf"
+    assert "/tmp" in [m["mountPath"] for m in nginx["volumeMounts"]]
+    assert nginx["securityContext"]["readOnlyRootFilesystem"] is True
+    [settings] = k8s("ConfigMap", "notice-registry-config")
+    assert settings["data"]["TRUSTED_PROXY_HOPS"] == "2"  # the ingress, then nginx
+
+
+def test_api_deployment_probes_hit_healthz_and_readyz():
+    [api] = deployment_running("web")
+    gunicorn, nginx = _container(api, "api"), _container(api, "nginx")
+    # gunicorn listens on the pod's loopback, out of the kubelet's reach: probed from inside
+    liveness = " ".join(gunicorn["livenessProbe"]["exec"]["command"])
+    readiness = " ".join(gunicorn["readinessProbe"]["exec"]["command"])
+    assert f"http://127.0.0.1:{CONTAINER_PORT}/healthz" in liveness
+    assert f"http://127.0.0.1:{CONTAINER_PORT}/readyz" in readiness
+    # the pod is ready when the whole way through nginx works
+    assert nginx["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert _port_number(nginx, nginx["readinessProbe"]["httpGet"]["port"]) == PROXY_PORT
+    for container in (gunicorn, nginx):
+        assert container["resources"]["requests"] and container["resources"]["limits"]
 
 
 def test_api_deployment_migrates_in_an_init_container():
@@ -185,6 +230,8 @@ def test_database_url_comes_from_the_secret():
     for deployment in k8s("Deployment"):
         pod = deployment["spec"]["template"]["spec"]
         for container in pod["containers"] + pod.get("initContainers", []):
+            if not container["image"].startswith("notice-registry:"):
+                continue  # nginx
             [variable] = [e for e in container["env"] if e["name"] == "DATABASE_URL"]
             assert "value" not in variable
             reference = variable["valueFrom"]["secretKeyRef"]
@@ -192,13 +239,13 @@ def test_database_url_comes_from_the_secret():
             assert reference["key"] in {**secret.get("data", {}), **secret.get("stringData", {})}
 
 
-def test_service_targets_the_api_pods_port():
+def test_service_targets_nginx_in_the_api_pods():
     [api] = deployment_running("web")
     labels = api["spec"]["template"]["metadata"]["labels"]
     [service] = k8s("Service")
     assert service["spec"]["selector"].items() <= labels.items()
     [port] = service["spec"]["ports"]
-    assert _port_number(_container(api), port["targetPort"]) == CONTAINER_PORT
+    assert _port_number(_container(api, "nginx"), port["targetPort"]) == PROXY_PORT
 
 
 def test_k8s_manifests_match_the_kubernetes_schemas():
@@ -206,6 +253,76 @@ def test_k8s_manifests_match_the_kubernetes_schemas():
     import kubernetes_validate
     for _filename, document in k8s_documents():
         kubernetes_validate.validate(document, "1.30.0", strict=True)  # raises on an error
+
+
+# ---- nginx.conf -------------------------------------------------------------------------------
+
+def nginx_directives():
+    """Every `name args;` of deploy/nginx.conf, comments dropped: {name: [args, ...]}."""
+    text = re.sub(r"#[^\n]*", "", (DEPLOY / "nginx.conf").read_text(encoding="utf-8"))
+    argument = r"""(?:'[^']*'|"[^"]*"|[^\s;{}]+)"""
+    directives = {}
+    for name, arguments in re.findall(rf"([a-z_0-9]+)((?:\s+{argument})*)\s*;", text):
+        directives.setdefault(name, []).append(arguments.strip())
+    return directives
+
+
+def _seconds(value: str) -> int:
+    return int(value.rstrip("s"))
+
+
+def test_nginx_times_out_slow_clients_and_buffers_both_ways():
+    directives = nginx_directives()
+    for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert 0 < _seconds(directives[timeout][0]) <= 30, timeout
+    assert directives["proxy_request_buffering"] == ["on"]
+    assert directives["proxy_buffering"] == ["on"]
+    assert directives["server_tokens"] == ["off"]
+    size = directives["client_max_body_size"][0]
+    assert int(size.rstrip("m")) * 1024 * 1024 == MAX_UPLOAD_BYTES  # the app's upload limit
+    assert int(directives["keepalive"][0]) > 0  # connections to gunicorn are reused
+    assert directives["proxy_http_version"] == ["1.1"] and 'Connection ""' in \
+        directives["proxy_set_header"]
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in directives["proxy_set_header"]
+    assert directives["listen"] == [f"{PROXY_PORT} default_server"]
+    assert directives["server"] == [f"api:{CONTAINER_PORT}"]
+    # waits longer for an answer than gunicorn lets a worker work, and longer than gunicorn
+    # keeps an idle connection nginx would reuse
+    conf = gunicorn_conf()
+    assert _seconds(directives["proxy_read_timeout"][0]) > conf["timeout"]
+    assert _seconds(directives["keepalive_timeout"][-1]) < conf["keepalive"]
+
+
+NGINX_REQUEST_VARIABLES = ["$request", "$request_uri", "$args", "$query_string", "$arg_",
+                           "$is_args", "$http_referer", "$request_body"]
+
+
+def test_nginx_logs_no_query_string():
+    directives = nginx_directives()
+    [log_format] = directives["log_format"]
+    assert "$path_sent" in log_format and "$method_sent" in log_format
+    for variable in NGINX_REQUEST_VARIABLES:
+        assert not re.search(re.escape(variable) + r"\b", log_format), variable
+    # the two taken from the request line stop before the query
+    text = " ".join((DEPLOY / "nginx.conf").read_text(encoding="utf-8").split())
+    assert 'map $request_uri $path_sent { "~^(?<path>[^?]*)" $path; default ""; }' in text
+    assert 'map $request $method_sent { "~^(?<method>[A-Z]+) " $method; default ""; }' in text
+    assert log_format.startswith("registry escape=json")
+    assert directives["access_log"] == ["/dev/stdout registry"]
+    # nginx puts the request line (query included) into every message about a request, at any
+    # level; only crit and above are left, and with proxy_max_temp_file_size 0 no temporary
+    # file is written for an answer, whose failure would be logged at crit.
+    [error_log] = directives["error_log"]
+    assert error_log.split()[1] in ("crit", "alert", "emerg")
+    assert directives["proxy_max_temp_file_size"] == ["0"]
+
+
+def test_nginx_writes_only_under_tmp():
+    directives = nginx_directives()
+    written = directives["pid"] + [value for name, values in directives.items()
+                                   if name.endswith("_temp_path") for value in values]
+    assert written and all(path.startswith("/tmp/") for path in written)
+    assert "user" not in directives  # runs as whoever starts it (not root in the containers)
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -233,6 +350,16 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     assert gunicorn_conf(monkeypatch, BIND="0.0.0.0:8000")["bind"] == "0.0.0.0:8000"
     assert conf["accesslog"] == "-"  # stdout
     assert callable(conf["post_fork"])
+    assert conf["reuse_port"] is True  # a socket per worker: connections spread over all of them
+
+
+def test_gunicorn_has_no_shared_control_socket(monkeypatch):
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    conf = gunicorn_conf()
+    assert conf["control_socket_disable"] is True and "control_socket" not in conf
+    conf = gunicorn_conf(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/registry-a/gunicorn.ctl")
+    assert conf["control_socket"] == "/run/registry-a/gunicorn.ctl"
+    assert "control_socket_disable" not in conf
 
 
 # ---- the access log ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import requests
 
 from tests.processes import free_port, wait_until_ready
+from tests.servers import Gunicorn, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,3 +43,31 @@ def test_gunicorn_serves_seeded_registry_and_stops_on_sigterm(app, database_url,
     output = log_path.read_text()
     assert '"path": "/api/v1/names"' in output
     assert "张心怡" not in output and "%E5%BC%A0" not in output  # the query never reaches the log
+
+
+def test_gunicorns_side_by_side_share_no_control_socket(tmp_path):
+    """gunicorn's default control socket, $HOME/.gunicorn/gunicorn.ctl, is one per user: a
+    second instance took it over and the first one's exit deleted it. Now there is none unless
+    GUNICORN_CONTROL_SOCKET names one, and a named one belongs to its instance alone."""
+    home = tmp_path / "home"
+    home.mkdir()
+    database_url = f"sqlite:///{tmp_path / 'registry.db'}"
+    seed(database_url)
+    own_socket = tmp_path / "first.ctl"
+    first = Gunicorn(tmp_path / "first", database_url, HOME=str(home),
+                     GUNICORN_CONTROL_SOCKET=str(own_socket))
+    second = Gunicorn(tmp_path / "second", database_url, HOME=str(home))
+    try:
+        first.wait_until_ready()
+        second.wait_until_ready()
+        assert stat.S_ISSOCK(own_socket.stat().st_mode)
+        assert not (home / ".gunicorn").exists()
+        assert second.stop() == 0
+        assert stat.S_ISSOCK(own_socket.stat().st_mode)  # the other's exit left it alone
+        assert requests.get(f"{first.base}/healthz", timeout=5).status_code == 200
+    finally:
+        first.stop()
+        second.stop()
+    assert not own_socket.exists()  # its own instance removed it on exit
+    assert "Control socket listening" not in second.log()
+    assert not list(home.iterdir())
