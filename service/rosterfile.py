@@ -5,7 +5,7 @@ import io
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
-from itertools import islice, zip_longest
+from itertools import islice
 from pathlib import PurePath
 from xml.parsers import expat
 
@@ -170,10 +170,10 @@ def _xlsx_rows(data: bytes, budget: Budget) -> Iterator[Row]:
     try:
         workbook = _open_workbook(data, budget)
         sheet = workbook.worksheets[0]
-        # Read-only openpyxl pads every row to the sheet's declared <dimension>: a 2 KB file
-        # declaring A1:XFD1048576 costs 16,384 cells a row. Trust only the cells themselves.
+        # The declared <dimension> is not trusted (a 5 KB file declaring A1:XFD1048576 would pad
+        # every row to 16,384 cells): rows and columns are bounded here. openpyxl fills no rows
+        # past max_row, so reaching it means the sheet goes past Excel's last row.
         sheet.reset_dimensions()
-        # Rows past max_row are not synthesised; reaching it means the sheet goes beyond Excel.
         rows = sheet.iter_rows(max_row=XLSX_LAST_ROW + 1, max_col=XLSX_COLUMNS, values_only=True)
         for line, row in enumerate(rows, start=1):
             if line > XLSX_LAST_ROW:
@@ -208,9 +208,10 @@ def _open_workbook(data: bytes, budget: Budget):
     strings = reader.package.find(SHARED_STRINGS)
     strings_part = strings.PartName.lstrip("/") if strings is not None else None
     for member in members:
-        if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_WHOLE_PART_BYTES \
-                and member.filename != strings_part \
-                and not member.filename.startswith("xl/worksheets/"):
+        # Sheets and shared strings are parsed as they stream; other XML parts are read whole.
+        parsed_whole = member.filename.endswith((".xml", ".rels")) and not (
+            member.filename == strings_part or member.filename.startswith("xl/worksheets/"))
+        if parsed_whole and member.file_size > MAX_WHOLE_PART_BYTES:
             raise file_error(f"part {member.filename!r} of the workbook is larger than "
                              f"{MAX_WHOLE_PART_BYTES // MIB} MiB")
     if strings_part is not None:
@@ -284,7 +285,7 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) 
     # Line numbers are spreadsheet row numbers: the header is line 1.
     for line, cells in enumerate(rows, start=2):
         budget.check()
-        if cells.count(None) == len(cells) or not any(_text(cell).strip() for cell in cells):
+        if not _has_text(cells):
             blank_run += 1
             continue
         if blank_run > MAX_BLANK_RUN:
@@ -294,13 +295,14 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) 
         blank_run = 0
         if len(records) == MAX_ROWS:
             raise file_error(f"more than {MAX_ROWS:,} rows; split the file")
-        texts = [_unquoted(_text(cell)) for cell in cells]
+        texts = [_unquoted(_text(cell)) for cell in cells[:len(columns)]]
         texts += [""] * (len(columns) - len(texts))
+        unheaded = [text for column, text in zip(columns, texts, strict=True) if column is None]
+        if any(text.strip() for text in unheaded) or _has_text(cells[len(columns):]):
+            errors[f"rows.{line}"] = ["value in a column with no header"]
         record: dict = {"name": None, "organization": None, "credential_no": None, "line": line}
-        for column, text in zip_longest(columns, texts):
+        for column, text in zip(columns, texts, strict=True):
             if column is None:
-                if text.strip():
-                    errors.setdefault(f"rows.{line}", ["value in a column with no header"])
                 continue
             try:
                 if column == "name":
@@ -319,6 +321,11 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) 
     if not records:
         raise file_error("no rows")
     return records
+
+
+def _has_text(cells: Row) -> bool:
+    # count() first: the blank rows openpyxl fills gaps with are all None, and may be a million.
+    return cells.count(None) != len(cells) and any(_text(cell).strip() for cell in cells)
 
 
 # --- export -----------------------------------------------------------------------------------
