@@ -491,7 +491,15 @@ def test_duplicate_rows_in_a_file_are_refused_by_line(client, tokens):
     notice = post_notice(client, tokens, NOTICE)
     errors = assert_refused(upload(client, tokens["editor"], notice["id"], "r.csv",
                                    "name\n李四\n\n李四\n".encode()))
-    assert list(errors) == ["rows.4.name"]
+    assert errors == {"rows.4.name": ["duplicate of rows.2"]}
+
+
+def test_namesakes_told_apart_by_organisation_import_from_a_file(client, tokens):
+    notice = post_notice(client, tokens, NOTICE)
+    data = "姓名,单位,证号\n王伟,新华社,\n王伟,人民日报,\n王伟,,B1\n".encode()
+    assert upload(client, tokens["editor"], notice["id"], "r.csv", data).status_code == 201
+    assert staff_roster(client, tokens, notice["id"])[1:] == [
+        ("王伟", "新华社", None), ("王伟", "人民日报", None), ("王伟", None, "B1")]
 
 
 def test_exported_csv_imports_into_the_same_entries(client, tokens):
