@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -103,7 +104,9 @@ LEGACY_ENCODINGS = (
     ("gb18030", lambda char: _encodes(char, "gb2312")),  # GBK; GB2312 holds the common hanzi
     ("cp950", lambda char: 0xA440 <= int.from_bytes(char.encode("cp950")) <= 0xC67E),  # Big5
 )
-SAMPLE_CHARS = 100_000  # the decision is made on the start of the file
+SAMPLE_CHARS = 100_000  # non-ASCII characters the decision is made on
+ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _csv_rows(data: bytes) -> Iterator[Row]:
@@ -131,7 +134,7 @@ def _decode(data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        share = _common_share(text[:SAMPLE_CHARS], is_common)
+        share = _common_share(text, is_common)
         if share > best_share:
             best, best_share = text, share
     if best is None:
@@ -140,14 +143,15 @@ def _decode(data: bytes) -> str:
 
 
 def _common_share(text: str, is_common) -> float:
-    """The share of Chinese characters that are common; 0 if any character is one no roster
-    holds (private-use, unassigned, kana, hangul, control…)."""
+    """The share of Chinese characters that are common (in the first SAMPLE_CHARS beyond
+    ASCII); 0 if the text holds a character no roster holds (control, private-use, unassigned,
+    kana, hangul…)."""
+    if ASCII_CONTROL.search(text):
+        return 0.0
     chinese = common = 0
-    for char in text:
-        if char < "\x80":
-            if char < " " and char not in "\t\r\n":
-                return 0.0
-        elif unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH"):
+    for match in islice(NON_ASCII.finditer(text), SAMPLE_CHARS):
+        char = match.group()
+        if unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH"):
             chinese += 1
             common += is_common(char)
         elif not (unicodedata.category(char)[0] in "PZNS" or "\uff00" <= char <= "\uffef"):
