@@ -268,6 +268,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRINGS_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
                 'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MIB = 1024 * 1024
 
 
 def cell(ref: str, text: str) -> str:
@@ -277,12 +278,12 @@ def cell(ref: str, text: str) -> str:
 def crafted_xlsx(sheet_data: str, *, dimension: str = "A1:C3", shared_strings=None,
                  parts: dict | None = None) -> bytes:
     """A workbook openpyxl made, with the sheet's rows and declared dimension replaced;
-    `shared_strings` (chunks of <si> elements, streamed into the zip) and `parts` (name →
-    bytes, or an iterable of byte chunks) are added."""
+    `shared_strings` (the part's byte chunks, streamed into the zip) and `parts` (name →
+    bytes, or a list of byte chunks) are added."""
     made = zipfile.ZipFile(io.BytesIO(xlsx_bytes(["name"])))
     parts = dict(parts or {})
     if shared_strings is not None:
-        parts[STRINGS] = [f'<sst xmlns="{MAIN_NS}">'.encode(), *shared_strings, b"</sst>"]
+        parts[STRINGS] = shared_strings
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in made.namelist():
@@ -300,9 +301,14 @@ def crafted_xlsx(sheet_data: str, *, dimension: str = "A1:C3", shared_strings=No
     return out.getvalue()
 
 
+def strings_table(*chunks: bytes) -> list[bytes]:
+    """A shared-strings part around chunks of <si> elements."""
+    return [f'<sst xmlns="{MAIN_NS}">'.encode(), *chunks, b"</sst>"]
+
+
 def repeated(chunk: bytes, total: int) -> list[bytes]:
     """`total` bytes of `chunk` repeated, as a few large pieces."""
-    piece = chunk * (1024 * 1024 // len(chunk))
+    piece = chunk * (MIB // len(chunk))
     return [piece] * (total // len(piece))
 
 
@@ -318,19 +324,19 @@ def dimension_bomb() -> bytes:
 def shared_strings_bomb() -> bytes:
     """A small zip whose shared-strings table unpacks to 80 MiB of one-letter strings."""
     return crafted_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
-                        shared_strings=repeated(b"<si><t>x</t></si>", 80 * 1024 * 1024))
+                        shared_strings=strings_table(*repeated(b"<si><t>x</t></si>", 80 * MIB)))
 
 
 @functools.cache
 def member_bomb() -> bytes:
     """A picture that unpacks to 256 MiB of zeros (openpyxl would not even read it)."""
     return crafted_xlsx(f'<row r="1">{cell("A1", "name")}</row><row r="2">{cell("A2", "X")}</row>',
-                        parts={"xl/media/image1.png": repeated(b"\0", 256 * 1024 * 1024)})
+                        parts={"xl/media/image1.png": repeated(b"\0", 256 * MIB)})
 
 
 def test_a_crafted_workbook_within_the_limits_is_read():
     # The attacks below are built the same way: their refusal is for what they hold.
-    strings = [b"<si><t>name</t></si><si><t>Li Si</t></si>"]
+    strings = strings_table(b"<si><t>name</t></si><si><t>Li Si</t></si>")
     data = crafted_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
                         '<row r="3"><c r="A3" t="s"><v>1</v></c></row>', shared_strings=strings)
     assert read_roster(data, "r.xlsx") == [
@@ -377,7 +383,7 @@ def test_workbook_unpacking_past_the_limit_is_refused_before_parsing():
 
 def test_too_many_shared_strings_are_refused_while_counting():
     # Distinct strings, so the part is not suspiciously compressible: only the count stops it.
-    strings = ["".join(f"<si><t>{n}</t></si>" for n in range(500_001)).encode()]
+    strings = strings_table("".join(f"<si><t>{n}</t></si>" for n in range(500_001)).encode())
     data = crafted_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared_strings=strings)
     started = time.monotonic()
     assert roster_errors(data, "r.xlsx") == {"file": [
@@ -385,9 +391,22 @@ def test_too_many_shared_strings_are_refused_while_counting():
     assert time.monotonic() - started < 10
 
 
+def test_entity_expansion_in_shared_strings_is_refused():
+    # Ten levels of ten: a billion letters, which expat (2.4 and later) refuses to expand.
+    entities = '<!ENTITY e0 "xxxxxxxxxx">' + "".join(
+        f'<!ENTITY e{level} "{f"&e{level - 1};" * 10}">' for level in range(1, 10))
+    table = (f'<!DOCTYPE sst [{entities}]><sst xmlns="{MAIN_NS}">'
+             "<si><t>name</t></si><si><t>&e9;</t></si></sst>").encode()
+    data = crafted_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+                        '<row r="2"><c r="A2" t="s"><v>1</v></c></row>', shared_strings=[table])
+    started = time.monotonic()
+    assert roster_errors(data, "r.xlsx") == {"file": ["not a readable .xlsx workbook"]}
+    assert time.monotonic() - started < 10
+
+
 def test_a_part_compressed_like_a_zip_bomb_is_refused():
     data = crafted_xlsx(f'<row r="1">{cell("A1", "name")}</row>',
-                        parts={"xl/comments1.xml": repeated(b" ", 2 * 1024 * 1024)})
+                        parts={"xl/comments1.xml": repeated(b" ", 2 * MIB)})
     assert roster_errors(data, "r.xlsx") == {"file": [
         "part 'xl/comments1.xml' of the workbook is compressed more than 100-fold, "
         "which no spreadsheet needs"]}
@@ -395,7 +414,7 @@ def test_a_part_compressed_like_a_zip_bomb_is_refused():
 
 def test_a_large_part_parsed_whole_is_refused():
     # Random text compresses about 2-fold: only the size limit on the styles stops it.
-    noise = os.urandom(3 * 1024 * 1024).hex().encode()
+    noise = os.urandom(3 * MIB).hex().encode()
     made = zipfile.ZipFile(io.BytesIO(xlsx_bytes(["name"], ["A"])))
     styles = made.read("xl/styles.xml").replace(b"</styleSheet>",
                                                 b"<!-- " + noise + b" --></styleSheet>")
