@@ -1,6 +1,6 @@
 """Roster entry shapes."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from .common import PageArgsSchema, query_text
 
@@ -19,8 +19,20 @@ class RosterQueryArgsSchema(PageArgsSchema):
     q = query_text()
 
 
+class OneFile(fields.Raw):
+    """Exactly one uploaded part of this name. webargs hands a field marked is_multiple every
+    part sent under its name; a plain field would take the first and silently drop the rest."""
+
+    is_multiple = True
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if len(value) != 1:
+            raise ValidationError(f"send one file, not {len(value)}")
+        return value[0]
+
+
 class RosterImportFileSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = OneFile(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class RosterImportResultSchema(Schema):

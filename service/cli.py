@@ -92,8 +92,8 @@ def _roster_columns_help() -> str:
 nothing (one bad row imports none and names its line).
 
 \b
-FILE is .csv (UTF-8; GB18030 as Excel writes it also works) or .xlsx (first sheet).
-Its first row names the columns, in any order:
+FILE is .csv (UTF-8; GBK or Big5 as Excel writes them, when they read as Chinese)
+or .xlsx (its first sheet). Its first row names the columns, in any order:
 {_roster_columns_help()}
 
 Example: examples/roster.csv in the repository.""")

@@ -14,6 +14,7 @@ DEFAULTS = {
     "PUBLIC_RATE_LIMIT": "60/minute;1000/hour",  # per client, on name check, search and pages
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 to share counts between processes
     "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
+    "ROSTER_IMPORT_SECONDS": "60",  # wall-clock limit on reading one uploaded roster file
     # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.
     "NAME_CHECK_CACHE_MB": "32",
     "ARTICLE_SEARCH_CACHE_MB": "32",

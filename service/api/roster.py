@@ -1,6 +1,6 @@
 """A notice's roster of names."""
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -102,7 +102,8 @@ def import_roster(files, notice_id):
     notice = visible_notice(notice_id)
     upload = files["file"]
     try:
-        rows = read_roster(upload.read(), upload.filename or "")
+        rows = read_roster(upload.read(), upload.filename or "",
+                           seconds=float(current_app.config["ROSTER_IMPORT_SECONDS"]))
     except RosterFileError as error:
         abort(422, errors=error.errors, message="The roster file has errors; nothing was imported.")
     added = notices.add_roster_entries(notice.id, rows, auth.actor_name(), action="roster.imported",
