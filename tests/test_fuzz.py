@@ -13,6 +13,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def fuzz_database(request, tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'registry.db'}"
         return
     postgres_url = request.getfixturevalue("postgres_url")
-    name = postgres_url.rsplit("/", 1)[1] + "_fuzz"
+    name = f"{postgres_url.rsplit('/', 1)[1]}_fuzz_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(postgres_url)
     admin.autocommit = True
     with admin.cursor() as cursor:
