@@ -18,5 +18,5 @@ class AuditEventSchema(Schema):
 
 class AuditQueryArgsSchema(PageArgsSchema):
     entity = Text(validate=validate.Length(max=32))
-    entity_id = resource_id(strict=False)
+    entity_id = resource_id(in_query=True)
     action = Text(validate=validate.Length(max=64))

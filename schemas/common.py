@@ -12,6 +12,8 @@ MAX_NAME_LENGTH = 64  # a roster name, after normalisation (service.names enforc
 # Every date the API takes: a year of margin inside Python's 0001–9999, so window arithmetic
 # (a day later, a time zone's offset, a 366-day window) never leaves the representable range.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# The same rule as the OpenAPI pattern of a date or date-time: its year, 1900 to 9998.
+YEARS = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
 # Control characters (C0, DEL, C1): none in one-line text; text of several lines keeps its tabs
 # and line breaks. Written with \u escapes so the OpenAPI pattern reads the same in any regex.
 ONE_LINE = r"^[^\u0000-\u001F\u007F-\u009F]*$"
@@ -59,7 +61,10 @@ class Text(fields.String):
 
 
 class WithinCalendar(validate.Validator):
-    """A date (or an instant's own local date) between FIRST_DAY and LAST_DAY."""
+    """A date (or an instant's own local date) between FIRST_DAY and LAST_DAY; apispec documents
+    `regex` as the pattern of the field's text."""
+
+    regex = re.compile(YEARS)
 
     def __call__(self, value: date | datetime) -> date | datetime:
         day = value.date() if isinstance(value, datetime) else value
@@ -140,7 +145,20 @@ def query_text(**kwargs) -> Text:
     return Text(validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), **kwargs)
 
 
-def resource_id(*, strict: bool = True, **kwargs) -> fields.Integer:
-    """An id in a body (strict: 1.5 is no id, nor is "1") or, not strict, in a query string:
-    positive and within a 64-bit column."""
-    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+class WholeNumber(fields.Integer):
+    """An integer in a JSON body as JSON Schema counts them: 3 or 3.0, never 3.5, "3" or true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
+def resource_id(*, in_query: bool = False, **kwargs) -> fields.Integer:
+    """An id in a body (a whole number) or a query string (its digits): positive and within a
+    64-bit column."""
+    field = fields.Integer if in_query else WholeNumber
+    return field(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import PageArgsSchema, Text
+from .common import PageArgsSchema, Text, WholeNumber
 
 ROLES = ("editor", "publisher", "admin")
 
@@ -19,7 +19,7 @@ class TokenSchema(Schema):
 class TokenCreateSchema(Schema):
     role = Text(required=True, validate=validate.OneOf(ROLES))
     label = Text(required=True, validate=validate.Length(min=1, max=200))
-    expires_in_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3660))
+    expires_in_days = WholeNumber(validate=validate.Range(min=1, max=3660))
 
 
 class NewTokenSchema(TokenSchema):

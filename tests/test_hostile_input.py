@@ -365,3 +365,29 @@ def test_a_json_body_in_another_content_type_is_415(walk):
         if op.method in WRITES and response.ok:
             walk.targets.forget("draft")
     assert not failures, "\n".join(failures)
+
+
+def strings_read(spec: dict, schema: dict, where: str) -> Iterator[tuple[str, dict]]:
+    schema = resolve(spec, schema)
+    for alternative in schema.get("oneOf", []):
+        yield from strings_read(spec, alternative, where)
+    for key, prop in schema.get("properties", {}).items():
+        yield from strings_read(spec, prop, f"{where}.{key}")
+    if type_of(schema) == "array":
+        yield from strings_read(spec, schema["items"], f"{where}.0")
+    if type_of(schema) == "string" and schema.get("format") != "binary":
+        yield where, schema
+
+
+def test_every_string_the_api_reads_states_its_characters_or_values(walk):
+    """A pattern (no control characters; a date's years) or an enum on every string parameter and
+    body field: the spec says what the service refuses, and schemathesis generates within it."""
+    loose = []
+    for op in operations(walk.spec):
+        found = [(f"{p['in']} {p['name']}", p["schema"]) for p in op.parameters
+                 if p["in"] in ("query", "path")]
+        if op.body is not None:
+            found += strings_read(walk.spec, op.body, "body")
+        loose += [f"{op.label} {where}" for where, schema in found
+                  if type_of(schema) == "string" and not {"pattern", "enum"} & set(schema)]
+    assert not loose, "\n".join(loose)
