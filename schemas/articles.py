@@ -2,30 +2,30 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .common import PageArgsSchema, query_text, resource_id
+from .common import Day, PageArgsSchema, Text, query_text, resource_id
 
 KINDS = ("meeting", "policy", "news")
 
 
 class ArticleFieldsSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    section = fields.String(allow_none=True, validate=validate.Length(max=200))
-    byline = fields.String(allow_none=True, validate=validate.Length(max=200))
-    region = fields.String(allow_none=True, validate=validate.Length(max=64))
-    source = fields.String(validate=validate.Length(min=1, max=200))
-    published_on = fields.Date()
-    page = fields.String(allow_none=True, validate=validate.Length(max=64))
-    body = fields.String(validate=validate.Length(max=200_000))
+    title = Text(validate=validate.Length(min=1, max=200))
+    kind = Text(validate=validate.OneOf(KINDS))
+    section = Text(allow_none=True, validate=validate.Length(max=200))
+    byline = Text(allow_none=True, validate=validate.Length(max=200))
+    region = Text(allow_none=True, validate=validate.Length(max=64))
+    source = Text(validate=validate.Length(min=1, max=200))
+    published_on = Day()
+    page = Text(allow_none=True, validate=validate.Length(max=64))
+    body = Text(lines=True, validate=validate.Length(max=200_000))
     notice_ids = fields.List(resource_id(),
                              validate=validate.Length(max=100))
 
 
 class ArticleCreateSchema(ArticleFieldsSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    source = fields.String(load_default="中国电子报", validate=validate.Length(min=1, max=200))
-    published_on = fields.Date(required=True)
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    kind = Text(required=True, validate=validate.OneOf(KINDS))
+    source = Text(load_default="中国电子报", validate=validate.Length(min=1, max=200))
+    published_on = Day(required=True)
 
 
 class ArticleSchema(Schema):
@@ -56,10 +56,10 @@ class FacetsSchema(Schema):
 
 class ArticleQueryArgsSchema(PageArgsSchema):
     q = query_text()
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    region = fields.String(validate=validate.Length(max=64))
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    kind = Text(validate=validate.OneOf(KINDS))
+    region = Text(validate=validate.Length(max=64))
+    from_ = Day(data_key="from")
+    to = Day()
 
     @validates_schema
     def _ordered_range(self, data, **kwargs):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import PageArgsSchema, resource_id
+from .common import PageArgsSchema, Text, resource_id
 
 
 class AuditEventSchema(Schema):
@@ -17,6 +17,6 @@ class AuditEventSchema(Schema):
 
 
 class AuditQueryArgsSchema(PageArgsSchema):
-    entity = fields.String(validate=validate.Length(max=32))
-    entity_id = resource_id()
-    action = fields.String(validate=validate.Length(max=64))
+    entity = Text(validate=validate.Length(max=32))
+    entity_id = resource_id(in_query=True)
+    action = Text(validate=validate.Length(max=64))

@@ -1,11 +1,24 @@
-"""Shapes shared by every resource: problems, pagination."""
+"""Shapes shared by every resource: problems, pagination, and the field types every input uses."""
 
-from marshmallow import Schema, fields, validate
+import re
+from datetime import date, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**63 - 1  # ids are 64-bit columns on both databases
 MAX_QUERY_LENGTH = 200
 MAX_NAME_LENGTH = 64  # a roster name, after normalisation (service.names enforces it)
+# Every date the API takes: a year of margin inside Python's 0001–9999, so window arithmetic
+# (a day later, a time zone's offset, a 366-day window) never leaves the representable range.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+# The same rule as the OpenAPI pattern of a date or date-time: its year, 1900 to 9998.
+YEARS = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+# Control characters (C0, DEL, C1): none in one-line text; text of several lines keeps its tabs
+# and line breaks. Written with \u escapes so the OpenAPI pattern reads the same in any regex.
+ONE_LINE = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+LINES = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+CONTROL = re.compile(r"[\u0000-\u001F\u007F-\u009F]")
 
 
 class ProblemSchema(Schema):
@@ -14,6 +27,95 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class Matches(validate.Validator):
+    """The whole value matches `pattern` (validate.Regexp's `$` lets a final newline through).
+    apispec documents `regex` as the field's pattern."""
+
+    def __init__(self, pattern: str, error: str = "must match {pattern}"):
+        self.regex = re.compile(pattern)
+        self.error = error
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._message(value))
+        return value
+
+    def _message(self, value: str) -> str:
+        for control in CONTROL.finditer(value):
+            if not self.regex.fullmatch(control.group()):
+                return f"contains a control character (U+{ord(control.group()):04X})"
+        return self.error.format(pattern=self.regex.pattern)
+
+
+class Text(fields.String):
+    """Text as every database stores it alike: without control characters (psycopg2 refuses NUL,
+    SQLite keeps it), and on one line unless `lines`; or matching `pattern`, which must exclude
+    them itself. The JSON reader refuses lone surrogates before any field sees them."""
+
+    def __init__(self, *, lines: bool = False, pattern: str | None = None,
+                 pattern_error: str = "must match {pattern}", **kwargs):
+        super().__init__(**kwargs)
+        self.validators.insert(0, Matches(pattern or (LINES if lines else ONE_LINE), pattern_error))
+
+
+class WithinCalendar(validate.Validator):
+    """A date (or an instant's own local date) between FIRST_DAY and LAST_DAY; apispec documents
+    `regex` as the pattern of the field's text."""
+
+    regex = re.compile(YEARS)
+
+    def __call__(self, value: date | datetime) -> date | datetime:
+        day = value.date() if isinstance(value, datetime) else value
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+        return value
+
+
+CALENDAR = f"Between {FIRST_DAY} and {LAST_DAY}."
+
+
+def with_description(kwargs: dict, rule: str) -> dict:
+    """A field's keyword arguments with `rule` added to its OpenAPI description."""
+    metadata = kwargs.get("metadata", {})
+    description = " ".join(filter(None, (metadata.get("description"), rule)))
+    return {**kwargs, "metadata": {**metadata, "description": description}}
+
+
+class Day(fields.Date):
+    """A calendar date the service can compute with (FIRST_DAY to LAST_DAY)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**with_description(kwargs, CALENDAR))
+        self.validators.insert(0, WithinCalendar())
+
+
+class Instant(fields.AwareDateTime):
+    """An instant with its offset, whose local date is one the service can compute with."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**with_description(kwargs, f"With an offset. {CALENDAR}"))
+        self.validators.insert(0, WithinCalendar())
+
+
+class OneOfSchema(Schema):
+    """One of several shapes (`alternatives`), chosen by which one's required fields the data
+    has; documented as JSON Schema oneOf (service.api.parsing.Converter)."""
+
+    alternatives: tuple[type[Schema], ...] = ()
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        if not isinstance(data, dict):
+            raise ValidationError({"_schema": ["Invalid input type."]})
+        shapes = [(alternative, [name for name, field in alternative().fields.items()
+                                 if field.required]) for alternative in self.alternatives]
+        chosen = [alternative for alternative, required in shapes if set(required) & set(data)]
+        if len(chosen) != 1:
+            options = ", or ".join(" and ".join(required) for _, required in shapes)
+            raise ValidationError({"_schema": [
+                f"give {options}" + (", not both" if chosen else "")]})
+        return chosen[0]().load(data, many=many, partial=partial, unknown=unknown)
 
 
 class PageArgsSchema(Schema):
@@ -38,11 +140,25 @@ def page_schema(item_schema: type[Schema], name: str, **extra: type[Schema]) -> 
     )
 
 
-def query_text(**kwargs) -> fields.String:
+def query_text(**kwargs) -> Text:
     """A free-text search parameter, bounded so no query is unreasonably long."""
-    return fields.String(validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), **kwargs)
+    return Text(validate=validate.Length(min=1, max=MAX_QUERY_LENGTH), **kwargs)
 
 
-def resource_id(**kwargs) -> fields.Integer:
-    """An id in a body or filter: positive and within a 64-bit column."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+class WholeNumber(fields.Integer):
+    """An integer in a JSON body as JSON Schema counts them: 3 or 3.0, never 3.5, "3" or true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
+def resource_id(*, in_query: bool = False, **kwargs) -> fields.Integer:
+    """An id in a body (a whole number) or a query string (its digits): positive and within a
+    64-bit column."""
+    field = fields.Integer if in_query else WholeNumber
+    return field(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

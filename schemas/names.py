@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import MAX_NAME_LENGTH
+from .common import MAX_NAME_LENGTH, Text
 from .notices import ContactSchema, WindowSchema
 
 
 class NameQueryArgsSchema(Schema):
-    q = fields.String(
+    q = Text(
         required=True, validate=validate.Length(min=1, max=MAX_NAME_LENGTH),
         metadata={"description": "A name, 1–64 characters after normalisation; no control or "
                   "format characters (422 otherwise)."},

@@ -1,34 +1,52 @@
 """Notice shapes: what staff send, what everyone reads."""
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, fields, pre_load, validate
 
-from .common import PageArgsSchema, query_text, resource_id
+from .common import (
+    Day,
+    Instant,
+    OneOfSchema,
+    PageArgsSchema,
+    Text,
+    query_text,
+    resource_id,
+)
 
 STATUSES = ("draft", "scheduled", "open", "closed", "withdrawn")
 DEFAULT_CONTACT_LABEL = "举报电话"
+CATEGORY = r"^[a-z][a-z0-9_]{0,63}$"
+CATEGORY_ERROR = "lowercase letters, digits and _, starting with a letter; at most 64"
 
 
-class WindowInputSchema(Schema):
-    """Whole dates (start, end inclusive) in a time zone, or two instants with offsets."""
+def timezone() -> Text:
+    return Text(validate=validate.Length(min=1, max=64), metadata={
+        "example": "Asia/Shanghai",
+        "description": "An IANA time zone; the service's own zone when left out."})
 
-    start = fields.Date()
-    end = fields.Date()
-    opens_at = fields.AwareDateTime()
-    closes_at = fields.AwareDateTime()
-    timezone = fields.String(validate=validate.Length(min=1, max=64))
 
-    @validates_schema
-    def _dates_or_instants(self, data, **kwargs):
-        has_dates = "start" in data or "end" in data
-        has_instants = "opens_at" in data or "closes_at" in data
-        if has_dates and has_instants:
-            raise ValidationError("give start and end, or opens_at and closes_at, not both")
-        pair = ("start", "end") if has_dates else ("opens_at", "closes_at")
-        missing = {
-            name: ["required with " + " and ".join(pair)] for name in pair if name not in data
-        }
-        if missing:
-            raise ValidationError(missing)
+def category(**kwargs) -> Text:
+    return Text(pattern=CATEGORY, pattern_error=CATEGORY_ERROR,
+                metadata={"example": "press_credential_verification"}, **kwargs)
+
+
+class WindowDatesSchema(Schema):
+    """Whole days, `start` to `end` inclusive, in a time zone."""
+
+    start = Day(required=True)
+    end = Day(required=True)
+    timezone = timezone()
+
+
+class WindowInstantsSchema(Schema):
+    """Two instants with offsets; `closes_at` is exclusive."""
+
+    opens_at = Instant(required=True)
+    closes_at = Instant(required=True)
+    timezone = timezone()
+
+
+class WindowInputSchema(OneOfSchema):
+    alternatives = (WindowDatesSchema, WindowInstantsSchema)
 
 
 class WindowSchema(Schema):
@@ -46,10 +64,9 @@ class WindowSchema(Schema):
 
 
 class ContactInputSchema(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    label = fields.String(
-        load_default=DEFAULT_CONTACT_LABEL, validate=validate.Length(min=1, max=64)
-    )
+    number = Text(required=True, validate=validate.Length(min=1, max=32),
+                  metadata={"example": "010-83138953"})
+    label = Text(load_default=DEFAULT_CONTACT_LABEL, validate=validate.Length(min=1, max=64))
 
 
 class ContactSchema(Schema):
@@ -59,9 +76,9 @@ class ContactSchema(Schema):
 
 
 class RosterEntryInputSchema(Schema):
-    name = fields.String(required=True)
-    organization = fields.String(allow_none=True)
-    credential_no = fields.String(allow_none=True)
+    name = Text(required=True)
+    organization = Text(allow_none=True)
+    credential_no = Text(allow_none=True)
 
 
 class OneOrManyRosterEntriesSchema(RosterEntryInputSchema):
@@ -73,11 +90,11 @@ class OneOrManyRosterEntriesSchema(RosterEntryInputSchema):
 
 
 class NoticeFieldsSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    category = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
-    issuer = fields.String(validate=validate.Length(min=1, max=200))
-    issued_on = fields.Date(allow_none=True)
-    body = fields.String(validate=validate.Length(max=200_000))
+    title = Text(validate=validate.Length(min=1, max=200))
+    category = category()
+    issuer = Text(validate=validate.Length(min=1, max=200))
+    issued_on = Day(allow_none=True)
+    body = Text(lines=True, validate=validate.Length(max=200_000))
     window = fields.Nested(WindowInputSchema)
     contacts = fields.List(fields.Nested(ContactInputSchema), validate=validate.Length(max=20))
     article_ids = fields.List(resource_id(),
@@ -85,16 +102,16 @@ class NoticeFieldsSchema(Schema):
 
 
 class NoticeCreateSchema(NoticeFieldsSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
-    issuer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    category = category(required=True)
+    issuer = Text(required=True, validate=validate.Length(min=1, max=200))
     roster = fields.List(
         fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000)
     )
 
 
 class NoticeUpdateSchema(NoticeFieldsSchema):
-    reason = fields.String(
+    reason = Text(
         validate=validate.Length(min=1, max=2000),
         metadata={"description": "Required when correcting a published notice."},
     )
@@ -125,11 +142,11 @@ class NoticeSchema(Schema):
 
 
 class NoticeQueryArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    category = fields.String(validate=validate.Length(max=64))
-    issuer = fields.String(validate=validate.Length(max=200))
+    status = Text(validate=validate.OneOf(STATUSES))
+    category = Text(validate=validate.Length(max=64))
+    issuer = Text(validate=validate.Length(max=200))
     q = query_text()
-    open_on = fields.Date()
+    open_on = Day()
 
 
 class PublishSchema(Schema):
@@ -139,14 +156,16 @@ class PublishSchema(Schema):
 
 
 class WithdrawSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ExtendSchema(Schema):
-    end = fields.Date()
-    closes_at = fields.AwareDateTime()
+class ExtendToDaySchema(Schema):
+    end = Day(required=True, metadata={"description": "The new last day, inclusive."})
 
-    @validates_schema
-    def _one_of(self, data, **kwargs):
-        if ("end" in data) == ("closes_at" in data):
-            raise ValidationError("give either end or closes_at")
+
+class ExtendToInstantSchema(Schema):
+    closes_at = Instant(required=True, metadata={"description": "The new closing instant."})
+
+
+class ExtendSchema(OneOfSchema):
+    alternatives = (ExtendToDaySchema, ExtendToInstantSchema)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import PageArgsSchema
+from .common import PageArgsSchema, Text, WholeNumber
 
 ROLES = ("editor", "publisher", "admin")
 
@@ -17,9 +17,9 @@ class TokenSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3660))
+    role = Text(required=True, validate=validate.OneOf(ROLES))
+    label = Text(required=True, validate=validate.Length(min=1, max=200))
+    expires_in_days = WholeNumber(validate=validate.Range(min=1, max=3660))
 
 
 class NewTokenSchema(TokenSchema):

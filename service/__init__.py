@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    from .api.parsing import JSONProvider
+
+    app.json = JSONProvider(app)  # reads JSON within bounds
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     logs.configure(app.config["LOG_LEVEL"])

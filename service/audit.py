@@ -1,7 +1,7 @@
 """The append-only audit trail: every write records one event in the same transaction."""
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from peewee import fn
 
@@ -22,9 +22,14 @@ def record(action: str, entity: str, entity_id: int | None, actor: str, *,
         action=action,
         entity=entity,
         entity_id=entity_id,
-        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+        changes=json.dumps(changes, ensure_ascii=False, default=_iso) if changes else None,
         due_at=due_at,
     ).execute()
+
+
+def _iso(value) -> str:
+    """Times in the changes as the rest of the API writes them: 2026-12-10T16:00:00+00:00."""
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
 def event_dict(event: AuditEvent) -> dict:

@@ -61,9 +61,9 @@ def problem(status: int, detail: str | None = None, *, errors=None, headers=None
     body["detail"] = detail or HTTPStatus(status).description
     if errors:
         body["errors"] = flatten_messages(errors)
-    response = Flask.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_CONTENT_TYPE
-    )
+    # backslashreplace: a lone surrogate echoed from the request leaves as the JSON escape \ud800.
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    response = Flask.response_class(text, status=status, mimetype=PROBLEM_CONTENT_TYPE)
     response.headers.update(headers or {})
     return response
 

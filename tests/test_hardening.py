@@ -1,4 +1,4 @@
-"""Abuse limits, token revocation and expiry, spreadsheet-safe roster export."""
+"""Abuse limits, token revocation and expiry, spreadsheet-safe roster export, audit times."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -102,3 +102,13 @@ def test_roster_csv_export_cannot_inject_formulas(client, tokens):
     lines = text.splitlines()
     assert lines[1] == "\"'=HYPERLINK(\"\"http://x\"\")\",'+86,'@SUM(1)"
     assert lines[2] == "张心怡,'-单位,110000"
+
+
+def test_audit_changes_write_times_in_iso_8601_with_offset(client, tokens):
+    created = client.post("/api/v1/tokens", token=tokens["admin"],
+                          json={"role": "editor", "label": "一周", "expires_in_days": 7}).json()
+    event = client.get("/api/v1/audit", params={"entity": "token", "entity_id": created["id"]},
+                       token=tokens["admin"]).json()["items"][0]
+    expires_at = event["changes"]["expires_at"]
+    assert expires_at == created["expires_at"]  # as the API writes it: 2026-12-10T16:00:00+00:00
+    assert datetime.fromisoformat(expires_at).utcoffset() is not None and "T" in expires_at

@@ -8,8 +8,7 @@ import flask_smorest
 from apispec import BasePlugin
 from flask import Response, current_app, request
 from flask_smorest.etag import _get_etag_ctx
-from marshmallow import RAISE, Schema
-from webargs.flaskparser import FlaskParser
+from marshmallow import Schema
 from werkzeug.routing import IntegerConverter
 
 from schemas.common import MAX_ID, ProblemSchema
@@ -17,6 +16,7 @@ from schemas.common import MAX_ID, ProblemSchema
 from .. import auth
 from ..errors import PROBLEM_CONTENT_TYPE, from_http_exception
 from ..limits import LIMITED_BLUEPRINTS
+from .parsing import ArgumentsParser, Plugin
 
 RESOURCE_MODULES = (
     "health", "notices", "roster", "names", "articles", "search", "audit", "scheduler", "tokens",
@@ -69,7 +69,7 @@ class ProblemsPlugin(BasePlugin):
         if "{" in path:
             errors.add(404)  # unknown, or not visible to the caller
         if "requestBody" in operation:
-            errors |= {400, 413, 422}  # malformed body, too large, invalid fields
+            errors |= {400, 413, 415, 422}  # malformed, too large, wrong type, invalid fields
         if any(p.get("in") == "query" for p in operation.get("parameters", [])
                if isinstance(p, dict)):
             errors.add(422)
@@ -97,14 +97,6 @@ class Api(flask_smorest.Api):
             self.spec.components.response(status.name, response, lazy=True)
         self.spec.components.response(
             self.DEFAULT_ERROR_RESPONSE_NAME, problem_response("Unexpected error"), lazy=True)
-
-
-class ArgumentsParser(FlaskParser):
-    """A query parameter a route does not take is refused with a 422 naming it, like an unknown
-    body field: a typo such as `?page_sise=50` must not pass silently."""
-
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
-                                   "query": RAISE, "querystring": RAISE}
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -183,7 +175,8 @@ def init_app(app) -> Api:
             auth.caller()
 
     app.url_map.converters["id"] = IdConverter
-    api = Api(app, spec_kwargs={"extra_plugins": [ProblemsPlugin()]})
+    api = Api(app, spec_kwargs={"marshmallow_plugin": Plugin(),
+                                "extra_plugins": [ProblemsPlugin()]})
     api.register_converter(
         IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})

@@ -3,6 +3,7 @@
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
+from marshmallow import ValidationError
 
 from schemas.common import page_schema
 from schemas.notices import (
@@ -28,6 +29,20 @@ NoticePageSchema = page_schema(NoticeSchema, "NoticePage")
 def settings() -> dict:
     return {"default_timezone": current_app.config["NOTICE_TIMEZONE"],
             "region": current_app.config["PHONE_REGION"]}
+
+
+def check_window_and_contacts(data: dict) -> None:
+    """Beside the schema's own checks, so that one 422 names every bad field."""
+    errors, config = {}, settings()
+    for field, check, setting in (("window", notices.build_window, "default_timezone"),
+                                  ("contacts", notices.clean_contacts, "region")):
+        try:
+            if field in data:
+                check(data[field], config[setting])
+        except ValidationError as error:
+            errors.update(error.messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def visible_notice(notice_id: int) -> Notice:
@@ -61,7 +76,7 @@ class Notices(MethodView):
         return {"items": notices.present(rows, now), **envelope}
 
     @blp.staff("editor")
-    @blp.arguments(NoticeCreateSchema())
+    @blp.arguments(NoticeCreateSchema(), validate=check_window_and_contacts)
     @blp.response(201, NoticeSchema)
     def post(self, data):
         """Create a draft notice, optionally with its roster"""
@@ -79,7 +94,8 @@ class NoticeById(MethodView):
 
     @blp.staff("editor")
     @blp.etag
-    @blp.arguments(NoticeUpdateSchema(), required=False)  # optional: no body, no field changed
+    # Optional: no body, no field changed.
+    @blp.arguments(NoticeUpdateSchema(), required=False, validate=check_window_and_contacts)
     @blp.response(200, NoticeSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):

@@ -24,6 +24,9 @@ URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("roster", __name__, description="Rosters: the names a notice publishes")
 RosterPageSchema = page_schema(RosterEntrySchema, "RosterPage")
 # What OneOrManyRosterEntriesSchema(many=True) loads: one entry, or a list of at least one.
+# The types read_roster reads (it goes by the file name: .csv, UTF-8 with or without BOM; .xlsx).
+ROSTER_FILE = {"content": {"multipart/form-data": {"encoding": {"file": {"contentType": (
+    "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}}}}}
 ONE_OR_MANY_ENTRIES = {"content": {"application/json": {"schema": {"oneOf": [
     RosterEntryInputSchema,
     {"type": "array", "items": RosterEntryInputSchema, "minItems": 1},
@@ -95,6 +98,7 @@ def delete_entry(notice_id, entry_id):
 @blp.route("/<id:notice_id>/roster:import", methods=["POST"])
 @blp.staff("editor")
 @blp.arguments(RosterImportFileSchema(), location="files")
+@blp.doc(requestBody=ROSTER_FILE)
 @blp.response(201, RosterImportResultSchema)
 def import_roster(files, notice_id):
     """Bulk-add names from a .csv or .xlsx upload (column name, optional organization,
