@@ -6,7 +6,7 @@ from peewee import Case, fn
 
 from . import notices
 from .cache import answer_cache
-from .folding import name_keys, pinyin_keys, query_pinyin_key
+from .folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
 from .models import Notice, RosterEntry, RosterPinyin
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
@@ -77,6 +77,20 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
             if instant and instant > now:
                 next_change = _earliest(next_change, instant)
     return answer, next_change
+
+
+def roster_filter(text: str):
+    """SQL: the roster entries whose name holds `text`, for the roster's filter box on the notice
+    page and in the API alike. Folded like the check (張心 finds 张心怡, full-width letters find
+    ASCII, any middle dot finds ·); text typed in pinyin also finds names that read so (zhang
+    finds 张心怡). ValueError when `text` is not a possible name."""
+    condition = RosterEntry.variant_key.contains(variant_key(text))
+    typed_pinyin = query_pinyin_key(text)
+    if typed_pinyin:
+        # Correlated on the entry, the key's prefix: one index probe per entry of the roster.
+        condition |= fn.EXISTS(RosterPinyin.select(RosterPinyin.key).where(
+            (RosterPinyin.entry == RosterEntry.id) & RosterPinyin.key.contains(typed_pinyin)))
+    return condition
 
 
 def verdict_of(matches: list[dict]) -> str:

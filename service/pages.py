@@ -15,9 +15,8 @@ from werkzeug.exceptions import HTTPException
 from schemas.common import MAX_QUERY_LENGTH
 
 from . import articles, errors, limits, notices, windows
-from .folding import variant_key
 from .models import Article, Notice, RosterEntry, utcnow
-from .namecheck import check_name
+from .namecheck import check_name, roster_filter
 from .names import MAX_NAME_LENGTH
 
 log = logging.getLogger(__name__)
@@ -266,8 +265,7 @@ def notice(notice_id: int):
         query = row.roster.order_by(RosterEntry.position)
         if query_text:
             try:
-                # Folded like the name check, so 張 finds 张 and full-width letters find ASCII.
-                query = query.where(RosterEntry.variant_key.contains(variant_key(query_text)))
+                query = query.where(roster_filter(query_text))
             except ValueError as error:
                 status, filter_error = 400, name_error_message(error)
         total = query.count()

@@ -510,6 +510,38 @@ def test_roster_filter_folds_traditional_characters_like_the_name_check(client, 
     assert get_page(client, f"/notices/{notice['id']}", q="ＭÜＬ").roster() == ["Anna Müller"]
 
 
+FILTER_ROSTER = ["刘东", "张心怡", "张维佳", "Anna Müller", "阿依古丽·买买提", "章晓"]
+
+
+@pytest.mark.parametrize("q, names", [
+    ("張心", ["张心怡"]),                        # traditional
+    ("ＭÜＬ", ["Anna Müller"]),                  # full width
+    ("阿依古丽•买", ["阿依古丽·买买提"]),          # another middle dot
+    ("zhang", ["张心怡", "张维佳", "章晓"]),       # pinyin
+    ("ZHANG XIN", ["张心怡"]),
+    ("xinyi", ["张心怡"]),
+    ("zhāng wéi", ["张维佳"]),
+    ("晓", ["章晓"]),
+    ("%", []),
+])
+def test_roster_filter_is_one_rule_for_the_page_and_the_api(client, tokens, q, names):
+    notice = make_notice(client, tokens, roster=FILTER_ROSTER)
+    assert get_page(client, f"/notices/{notice['id']}", q=q).roster() == names
+    response = client.get(f"/api/v1/notices/{notice['id']}/roster", params={"q": q})
+    assert response.status_code == 200, response.text
+    assert [e["name"] for e in response.json()["items"]] == names
+    assert response.json()["total"] == len(names)
+
+
+@pytest.mark.parametrize("q", ["\x00张", "名" * 65, "   "])
+def test_api_roster_filter_refuses_what_is_no_name_with_a_422(client, tokens, q):
+    notice = make_notice(client, tokens)
+    response = client.get(f"/api/v1/notices/{notice['id']}/roster", params={"q": q})
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "q" in response.json()["errors"]
+
+
 def test_roster_filter_without_hits_says_so(client, tokens):
     notice = make_notice(client, tokens)
     page = get_page(client, f"/notices/{notice['id']}", q="李四")
