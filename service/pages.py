@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.common import MAX_QUERY_LENGTH
 
-from . import articles, errors, limits, notices, windows
+from . import articles, errors, limits, notices, textsearch, windows
 from .folding import query_pinyin_key
 from .models import Article, Notice, RosterEntry, utcnow
 from .namecheck import check_name, roster_filter
@@ -36,6 +36,7 @@ HOME_RECENT_LIMIT = 10
 ROSTER_PAGE_SIZE = 500
 ARTICLES_PAGE_SIZE = 20
 MAX_PAGE = 100_000
+DESCRIPTION_LENGTH = 120
 ECHO_LIMIT = 100  # how much of a refused input is shown back in the form
 
 STATUS_LABELS = {"open": "公示中", "scheduled": "尚未开始", "closed": "已结束",
@@ -53,11 +54,16 @@ KIND_LABELS = {"meeting": "会议", "policy": "政策", "news": "新闻"}
 ZONE_LABELS = {"Asia/Shanghai": "北京时间"}
 ERROR_TEXTS = {
     400: ("请求有误", "请检查输入后重试。"),
-    404: ("页面不存在", "您要找的页面不存在，或者这份公示尚未发布。"),
+    404: ("页面不存在", "您要找的页面不存在，请检查网址。"),
     405: ("不支持这种访问方式", "这个地址只能直接在浏览器中打开。"),
     429: ("访问太频繁", "请稍等一会儿再试。"),
     500: ("服务器出错了", "我们这边出了问题，已经记录下来。请稍后再试。"),
     503: ("服务暂时不可用", "系统暂时无法读取数据，请稍后再试。"),
+}
+# What was not found, said for the kind of page asked for.
+NOT_FOUND_MESSAGES = {
+    "pages.notice": "这份公示不存在，或者尚未发布。",
+    "pages.article": "这篇文章不存在，或者已被删除。",
 }
 SIGNATURE_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 STYLESHEET = Path(__file__).parent / "static" / "site.css"
@@ -385,6 +391,7 @@ def article(article_id: int):
                   .order_by(Notice.id.desc())) if item["notice_ids"] else []
     return render_page(
         "article.html",
+        description=excerpt(item["body"], DESCRIPTION_LENGTH) or item["title"],
         article={**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
                  "published_on_text": cn_date(item["published_on"])},
         body=paragraphs(item["body"]),
@@ -405,7 +412,10 @@ def article_search():
     found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
     items = [{**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
               "published_on_text": cn_date(item["published_on"]),
-              "excerpt": excerpt(item["body"])}
+              "excerpt": excerpt(item["body"]),
+              # The whole title, escaped, with its hits in <mark> as in the body's snippet.
+              **({"title_marked": textsearch.snippet(item["title"], q, len(item["title"]))}
+                 if q else {})}
              for item in found["items"]]
     return render_page("articles.html", query=query_text, items=items, total=found["total"],
                        pagination=pagination(found["total"], page, ARTICLES_PAGE_SIZE,
@@ -416,12 +426,21 @@ def article_search():
 
 def error_page(status: int, headers: dict | None = None) -> Response:
     title, message = ERROR_TEXTS.get(status, ERROR_TEXTS[500 if status >= 500 else 400])
+    if status == 404:
+        message = NOT_FOUND_MESSAGES.get(request.endpoint, message)
+    if status == 429 and (headers or {}).get("Retry-After", "").isdigit():
+        message = f"请{wait_text(int(headers['Retry-After']))}后再试。"
     response = current_app.response_class(
         render_template("error.html", status=status, title=title, message=message),
         status=status, mimetype="text/html")
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def wait_text(seconds: int) -> str:
+    """A wait in words: "30 秒", "2 分钟" (rounded up, so waiting that long is enough)."""
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
 
 
 @bp.app_errorhandler(404)

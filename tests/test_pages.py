@@ -226,6 +226,17 @@ def test_unknown_pages_answer_a_chinese_404(client, path):
     assert '<html lang="zh-CN">' in response.text
 
 
+@pytest.mark.parametrize("path, message", [
+    ("/notices/999", "这份公示不存在，或者尚未发布。"),
+    ("/articles/999", "这篇文章不存在，或者已被删除。"),
+    ("/no-such-page", "您要找的页面不存在，请检查网址。"),
+])
+def test_a_404_says_what_was_not_found(client, path, message):
+    page = get_page(client, path, status=404)
+    assert message in page.text
+    assert "公示" not in message or path.startswith("/notices")
+
+
 def test_wrong_method_on_a_page_is_a_chinese_405(client):
     response = client.post("/check", data={"name": "张心怡"})
     assert response.status_code == 405
@@ -268,8 +279,17 @@ def test_too_many_page_requests_get_a_chinese_429(app, database_url):
         refused = client.get("/check", params={"name": "张心怡"})
     assert refused.status_code == 429
     assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert int(refused.headers["Retry-After"]) > 0
-    assert Page(refused.text).texts("h1") == ["访问太频繁"]
+    wait = int(refused.headers["Retry-After"])
+    assert wait > 0
+    page = Page(refused.text)
+    assert page.texts("h1") == ["访问太频繁"]
+    assert f"请{pages.wait_text(wait)}后再试。" in page.text
+
+
+@pytest.mark.parametrize("seconds, text", [(1, "1 秒"), (59, "59 秒"), (60, "1 分钟"),
+                                           (61, "2 分钟"), (3600, "60 分钟")])
+def test_a_wait_is_said_in_seconds_or_whole_minutes(seconds, text):
+    assert pages.wait_text(seconds) == text
 
 
 # --- home --------------------------------------------------------------------------------------
@@ -727,10 +747,34 @@ def test_article_search_marks_the_hit_in_an_escaped_snippet(client, tokens):
     assert response.status_code == 200
     page = Page(response.text)
     assert "找到 1 篇文章。" in page.text
-    assert page.texts("mark") == ["超高清"]
+    assert page.texts("mark") == ["超高清", "超高清"]  # in the title, and in the snippet
     assert "&lt;b&gt;粗体&lt;/b&gt;" in response.text
     assert "<b>粗体</b>" not in response.text
     assert "江西" not in " ".join(page.texts("h3"))
+
+
+def test_article_search_marks_the_hit_in_the_title(client, tokens):
+    make_article(client, tokens, title="<i>超高清</i>视频产业", body="日前，广东省印发行动计划。")
+    response = client.get("/articles", params={"q": "超高清"})
+    page = Page(response.text)
+    assert page.texts("mark") == ["超高清"]
+    assert "&lt;i&gt;<mark>超高清</mark>&lt;/i&gt;视频产业" in response.text
+    assert get_page(client, "/articles").texts("h3") == ["<i>超高清</i>视频产业"]
+
+
+def test_article_pages_have_their_own_description_and_footer(client, tokens):
+    article = make_article(client, tokens)
+    check_page = get_page(client, "/check")
+    for path in (f"/articles/{article['id']}", "/articles"):
+        page = get_page(client, path)
+        [description] = page.all("meta", name="description")
+        assert description["attrs"]["content"] != (
+            check_page.all("meta", name="description")[0]["attrs"]["content"])
+        assert "举报电话" not in page.texts("footer")[0]
+        assert "文章按原刊登的来源和日期收录" in page.texts("footer")[0]
+    [description] = get_page(client, f"/articles/{article['id']}").all("meta", name="description")
+    assert description["attrs"]["content"] == "日前，广东省印发行动计划。"
+    assert "举报电话" in check_page.texts("footer")[0]
 
 
 def test_two_character_search_works(client, tokens):
