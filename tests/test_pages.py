@@ -211,6 +211,28 @@ def test_api_keeps_its_own_errors_and_headers(client):
     assert client.get("/healthz").status_code == 200
 
 
+def test_api_docs_come_from_this_service_under_a_self_only_csp(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = dict(part.strip().split(" ", 1) for part in
+                  response.headers["Content-Security-Policy"].split(";"))
+    # 'self', and images written into the stylesheet as data: URLs: no other host.
+    assert all(set(sources.split()) <= {"'self'", "'none'", "data:"}
+               for sources in policy.values()), policy
+    assert policy["default-src"] == policy["script-src"] == "'self'"
+    page = Page(response.text)
+    references = [e["attrs"].get("src") or e["attrs"].get("href") for e in page.elements
+                  if e["tag"] in ("script", "link", "img", "a", "iframe")]
+    assert references and all(ref.startswith("/") and not ref.startswith("//")
+                               for ref in references), references
+    assert "//" not in re.sub(r"<!--.*?-->", "", response.text)
+    assert not [e for e in page.all("script") if not e["attrs"].get("src")], "no inline script"
+    for ref in references:
+        asset = client.get(ref)
+        assert asset.status_code == 200, ref
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+
+
 # --- errors in Chinese -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/notices/999", "/notices/abc",
