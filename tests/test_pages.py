@@ -482,7 +482,8 @@ def test_check_shows_withdrawn_notice_with_its_reason(client, tokens):
     notice = open_notice(client, tokens)
     withdraw(client, tokens, notice["id"], "名单有误，重新核验")
     page = get_page(client, "/check", name="张心怡")
-    [match] = page.texts("li", **{"class": "card match match-exact"})
+    [match] = page.texts("li", **{"class": "card match match-exact match-withdrawn"})
+    assert "完全一致（名单已撤回）" in match
     assert "已撤回" in match
     assert "原因：名单有误，重新核验" in match
 
