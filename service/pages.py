@@ -263,7 +263,9 @@ def verdict_view(result: dict, typed_pinyin: bool) -> dict:
     notes = []
     if verdict == "listed":
         live = [m for m in same_name if m["notice"]["status"] != "withdrawn"]
-        by_status = {status: sum(m["notice"]["status"] == status for m in live)
+        # Notices, not entries: one roster may list two people of one name.
+        by_status = {status: len({m["notice"]["id"] for m in live
+                                  if m["notice"]["status"] == status})
                      for status in ("open", "scheduled", "closed")}
         parts = [f"{count} 份{text}" for status, text in (
             ("open", "正在公示"), ("scheduled", "尚未开始"), ("closed", "已经结束"))
@@ -273,7 +275,8 @@ def verdict_view(result: dict, typed_pinyin: bool) -> dict:
             notes.append("这些公示都不在公示期内，请留意下方每份公示的时间。")
         notes.append("同名的人很多：请把下方记录的单位、证件号后 4 位与对方的证件对照。")
         if withdrawn:
-            notes.append(f"另有 {len(withdrawn)} 份已撤回的公示也列有这个姓名。")
+            notes.append(f"另有 {len({m['notice']['id'] for m in withdrawn})} 份已撤回的公示"
+                         "也列有这个姓名。")
     elif verdict == "withdrawn_only":
         sentence = f"「{query}」只出现在已撤回的公示名单上，不能据此确认身份。"
         notes.append("撤回原因见下方记录。如有疑问，请向发布单位核实。")

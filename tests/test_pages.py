@@ -89,7 +89,8 @@ def make_notice(client, tokens, *, title="记者证核验人员名单公示", ro
                    "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster], **extra}, publish=publish)
+        "roster": [entry if isinstance(entry, dict) else {"name": entry} for entry in roster],
+        **extra}, publish=publish)
 
 
 def open_notice(client, tokens, **kwargs) -> dict:
@@ -457,6 +458,17 @@ def test_cards_show_what_to_compare_and_how_old_a_closed_notice_is(client, token
     assert "有异议" not in card and "举报电话：" not in card
     assert "如需核实，可拨打发布单位所列电话" in card
     assert "11000012345678" not in page.text
+
+
+def test_two_people_of_one_name_on_one_roster_are_one_notice_and_two_cards(client, tokens):
+    open_notice(client, tokens, roster=[
+        {"name": "王伟", "organization": "中国电子报社", "credential_no": "B11000000001"},
+        {"name": "王伟", "organization": "人民邮电报社", "credential_no": "B11000000002"}])
+    page = get_page(client, "/check", name="王伟")
+    _, text = verdict_of(page)
+    assert text.startswith("「王伟」在已发布的公示名单上：1 份正在公示。")
+    cards = page.texts("li", **{"class": "card match match-exact"})
+    assert ["中国电子报社" in cards[0], "人民邮电报社" in cards[1]] == [True, True]
 
 
 def test_only_an_open_notice_invites_a_report(client, tokens):
