@@ -346,13 +346,14 @@ def notice(notice_id: int):
     if row is None or not notices.is_public(row):
         abort(404)
     item = notice_view(notices.present_one(row, now), now)
-    status, filter_error, roster = 200, None, None
+    status, filter_error, roster, by_pinyin = 200, None, None, False
     query_text = (request.args.get("q") or "").strip()
     if row.roster_hidden_at is None:
         query = row.roster.order_by(RosterEntry.position)
         if query_text:
             try:
                 query = query.where(roster_filter(query_text))
+                by_pinyin = query_pinyin_key(query_text) is not None
             except ValueError as error:
                 status, filter_error = 400, name_error_message(error)
         total = query.count()
@@ -371,7 +372,7 @@ def notice(notice_id: int):
                   .order_by(Article.published_on.desc(), Article.id)) if item["article_ids"] else []
     return render_page(
         "notice.html", status=status, notice=item, roster=roster,
-        query=query_text[:ECHO_LIMIT], filter_error=filter_error,
+        query=query_text[:ECHO_LIMIT], filter_error=filter_error, by_pinyin=by_pinyin,
         body=paragraphs(item["body"], item["contacts"], (row.issuer,)),
         hidden_on=cn_date(row.roster_hidden_at.astimezone(ZoneInfo(row.timezone)).date())
         if row.roster_hidden_at else None,

@@ -649,6 +649,8 @@ def test_roster_filter_keeps_matching_names(client, tokens):
     assert field["attrs"]["value"] == "张"
     assert page.all("label", for_=field["attrs"]["id"])
     assert get_page(client, f"/notices/{notice['id']}", q="  张心怡 ").roster() == ["张心怡"]
+    assert "姓名或拼音包含「zhang」的姓名：2 个。" in get_page(
+        client, f"/notices/{notice['id']}", q="zhang").text
 
 
 def test_roster_filter_folds_traditional_characters_like_the_name_check(client, tokens):
