@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",  # served by service.apidocs, not a CDN
         MAX_CONTENT_LENGTH=config.MAX_UPLOAD_BYTES,
     )
     if test_config:
@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not (request.endpoint or "").endswith("import_roster"):
             request.max_content_length = config.MAX_BODY_BYTES
 
-    from . import api, cache, cli, db, errors, limits, metrics, pages
+    from . import api, apidocs, cache, cli, db, errors, limits, metrics, pages
 
     logs.init_app(app)
     db.init_app(app)
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     metrics.init_app(app)
     api.init_app(app)
+    apidocs.init_app(app)
     app.register_blueprint(pages.bp)
     limits.init_app(app)
     cli.init_app(app)

@@ -6,15 +6,20 @@ from peewee import Case, fn
 
 from . import notices
 from .cache import answer_cache
-from .folding import name_keys, pinyin_keys, query_pinyin_key
+from .folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
 from .models import Notice, RosterEntry, RosterPinyin
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
 MAX_MATCHES_PER_KIND = 50
-MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "status", "window", "contacts")
+MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "status", "window", "contacts",
+                         "withdrawal_reason")
 # What a match needs of its notice: what it shows, and what its status is computed from.
 NOTICE_COLUMNS = (Notice.id, Notice.title, Notice.issuer, Notice.timezone, Notice.opens_at,
-                  Notice.closes_at, Notice.published_at, Notice.withdrawn_at)
+                  Notice.closes_at, Notice.published_at, Notice.withdrawn_at,
+                  Notice.withdrawal_reason)
+# What a match shows of its entry, so that a reader can compare it with the person before them.
+ENTRY_COLUMNS = (RosterEntry.id, RosterEntry.name, RosterEntry.exact_key, RosterEntry.variant_key,
+                 RosterEntry.organization, RosterEntry.credential_no)
 
 
 def check_name(query: str, now: datetime, *, encode=None) -> dict:
@@ -42,8 +47,7 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
                                       .where(RosterPinyin.key.in_(readings or {""})))),
     ):
         condition &= notices.public_roster_condition()
-        rows = list(RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.exact_key,
-                                       RosterEntry.variant_key, *NOTICE_COLUMNS)
+        rows = list(RosterEntry.select(*ENTRY_COLUMNS, *NOTICE_COLUMNS)
                     .join(Notice).where(condition)
                     .order_by(rank, Notice.id.desc(), RosterEntry.position)
                     .limit(MAX_MATCHES_PER_KIND))
@@ -57,19 +61,48 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
                                                            brief=True)}
     matches = [
         {"name": entry.name, "match": match, "entry_id": entry.id,
+         "organization": entry.organization,
+         "credential_last4": notices.credential_last4(entry.credential_no),
          "notice": {key: shown[entry.notice.id][key] for key in MATCHED_NOTICE_FIELDS}}
         for match, entry in found.values()
     ]
     matches.sort(key=lambda m: (MATCH_ORDER.index(m["match"]),
                                 notices.STATUS_ORDER.index(m["notice"]["status"]),
                                 -m["notice"]["id"]))
-    answer = {"query": query, "normalized": variant, "matches": matches}
+    answer = {"query": query, "normalized": variant, "verdict": verdict_of(matches),
+              "matches": matches}
     # Statuses hold until the next time one of the matched notices opens or closes.
     for notice in unique_notices.values():
         for instant in (notice.opens_at, notice.closes_at):
             if instant and instant > now:
                 next_change = _earliest(next_change, instant)
     return answer, next_change
+
+
+def roster_filter(text: str):
+    """SQL: the roster entries whose name holds `text`, for the roster's filter box on the notice
+    page and in the API alike. Folded like the check (張心 finds 张心怡, full-width letters find
+    ASCII, any middle dot finds ·); text typed in pinyin also finds names that read so (zhang
+    finds 张心怡). ValueError when `text` is not a possible name."""
+    condition = RosterEntry.variant_key.contains(variant_key(text))
+    typed_pinyin = query_pinyin_key(text)
+    if typed_pinyin:
+        # Correlated on the entry, the key's prefix: one index probe per entry of the roster.
+        condition |= fn.EXISTS(RosterPinyin.select(RosterPinyin.key).where(
+            (RosterPinyin.entry == RosterEntry.id) & RosterPinyin.key.contains(typed_pinyin)))
+    return condition
+
+
+def verdict_of(matches: list[dict]) -> str:
+    """The answer in one word: `listed` (the name itself, exactly or as a variant, on a roster
+    that was not withdrawn), `withdrawn_only` (the name itself, but only on withdrawn rosters),
+    `similar_only` (only names that sound the same) or `not_found`."""
+    same_name = [m for m in matches if m["match"] != "pinyin"]
+    if any(m["notice"]["status"] != "withdrawn" for m in same_name):
+        return "listed"
+    if same_name:
+        return "withdrawn_only"
+    return "similar_only" if matches else "not_found"
 
 
 def _next_change(condition, now: datetime) -> datetime | None:

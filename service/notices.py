@@ -459,6 +459,11 @@ def contact_dict(contact: Contact) -> dict:
     return {"number": contact.number, "label": contact.label, "e164": contact.e164}
 
 
+def credential_last4(value: str | None) -> str | None:
+    """What the public may see of a credential number: its last 4 characters, if it is longer."""
+    return value[-4:] if value and len(value) > 4 else None
+
+
 def mask_credential(value: str | None) -> str | None:
     """Public rosters show only the last 4 characters of a credential number."""
     if not value:

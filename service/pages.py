@@ -14,10 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.common import MAX_QUERY_LENGTH
 
-from . import articles, errors, limits, notices, windows
-from .folding import variant_key
+from . import articles, errors, limits, notices, textsearch, windows
+from .folding import query_pinyin_key
 from .models import Article, Notice, RosterEntry, utcnow
-from .namecheck import check_name
+from .namecheck import check_name, roster_filter
 from .names import MAX_NAME_LENGTH
 
 log = logging.getLogger(__name__)
@@ -36,26 +36,34 @@ HOME_RECENT_LIMIT = 10
 ROSTER_PAGE_SIZE = 500
 ARTICLES_PAGE_SIZE = 20
 MAX_PAGE = 100_000
+DESCRIPTION_LENGTH = 120
 ECHO_LIMIT = 100  # how much of a refused input is shown back in the form
 
 STATUS_LABELS = {"open": "公示中", "scheduled": "尚未开始", "closed": "已结束",
                  "withdrawn": "已撤回"}
 MATCH_LABELS = {"exact": "完全一致", "variant": "繁简或写法不同", "pinyin": "同音"}
+TYPED_PINYIN_LABEL = "拼音相同"
 MATCH_EXPLANATIONS = {
     "exact": "名单上的姓名与您输入的完全相同（全角、半角和空格的差别不计）。",
     "variant": "只是繁体与简体不同，或间隔号“·”的写法不同，按同一个姓名看待。",
-    "pinyin": "读音相同（不计声调）但汉字不同：可能是同一个人，也可能只是同音，请进一步核实。",
+    "pinyin": "读音相同（不计声调）：输入汉字时，是汉字不同、读音相同的姓名，可能不是同一个人；"
+              "输入拼音时，是读作这个拼音的姓名，请核对汉字。",
 }
 EXPLAINED = {"match_labels": MATCH_LABELS, "match_explanations": MATCH_EXPLANATIONS}
 KIND_LABELS = {"meeting": "会议", "policy": "政策", "news": "新闻"}
 ZONE_LABELS = {"Asia/Shanghai": "北京时间"}
 ERROR_TEXTS = {
     400: ("请求有误", "请检查输入后重试。"),
-    404: ("页面不存在", "您要找的页面不存在，或者这份公示尚未发布。"),
+    404: ("页面不存在", "您要找的页面不存在，请检查网址。"),
     405: ("不支持这种访问方式", "这个地址只能直接在浏览器中打开。"),
     429: ("访问太频繁", "请稍等一会儿再试。"),
     500: ("服务器出错了", "我们这边出了问题，已经记录下来。请稍后再试。"),
     503: ("服务暂时不可用", "系统暂时无法读取数据，请稍后再试。"),
+}
+# What was not found, said for the kind of page asked for.
+NOT_FOUND_MESSAGES = {
+    "pages.notice": "这份公示不存在，或者尚未发布。",
+    "pages.article": "这篇文章不存在，或者已被删除。",
 }
 SIGNATURE_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 STYLESHEET = Path(__file__).parent / "static" / "site.css"
@@ -99,21 +107,44 @@ def window_view(window: dict | None, status: str, now: datetime) -> dict | None:
         label = ZONE_LABELS.get(window["timezone"], window["timezone"])
         starts_text = cn_datetime(opens_at.astimezone(zone))
         ends_text = f"{cn_datetime(closes_at.astimezone(zone))}（{label}）"
+    closed_text = None
     if status == "open":
         days = max(1, math.ceil((closes_at - now) / timedelta(days=1)))
         countdown = f"距公示结束还有 {days} 天"
     elif status == "scheduled":
-        countdown = "公示尚未开始"
+        countdown = f"公示尚未开始，{starts_in(opens_at, now, window['timezone'])}"
     elif status == "withdrawn":
         countdown = "公示已撤回"
     else:
-        countdown = "公示已结束"
+        ago = time_ago(end, now.astimezone(ZoneInfo(window["timezone"])).date())
+        countdown = f"公示已结束（{ago}）"
+        closed_text = f"{end.year}年已结束的公示（{ago}结束）"
     basis = window.get("working_days_basis", "official")
     working_days = f"共 {window['working_days']} 个工作日"
     if basis != "official":
         working_days += "（部分日期按周一至周五估算）"
     return {"text": f"{starts_text} 至 {ends_text}", "starts_text": starts_text,
-            "ends_text": ends_text, "countdown": countdown, "working_days": working_days}
+            "ends_text": ends_text, "countdown": countdown, "closed_text": closed_text,
+            "working_days": working_days}
+
+
+def starts_in(opens_at: datetime, now: datetime, timezone: str) -> str:
+    """When a scheduled window opens, counted in the notice's calendar days: "3 天后开始"."""
+    zone = ZoneInfo(timezone)
+    local = opens_at.astimezone(zone)
+    days = (local.date() - now.astimezone(zone).date()).days
+    return f"{days} 天后开始" if days > 0 else f"今天 {local:%H:%M} 开始"
+
+
+def time_ago(day: date, today: date) -> str:
+    """How long ago `day` was, in the largest whole unit: "2 年前", "3 个月前", "5 天前"."""
+    months = (today.year - day.year) * 12 + today.month - day.month - (today.day < day.day)
+    if months >= 12:
+        return f"{months // 12} 年前"
+    if months >= 1:
+        return f"{months} 个月前"
+    days = (today - day).days
+    return f"{days} 天前" if days > 0 else "今天"
 
 
 def notice_view(item: dict, now: datetime) -> dict:
@@ -223,33 +254,88 @@ def home():
     )
 
 
+def verdict_view(result: dict, typed_pinyin: bool) -> dict:
+    """The answer in plain Chinese, to lead the page: a sentence, and what else to know."""
+    query, matches, verdict = result["query"], result["matches"], result["verdict"]
+    same_name = [m for m in matches if m["match"] != "pinyin"]
+    withdrawn = [m for m in same_name if m["notice"]["status"] == "withdrawn"]
+    sounds = len(matches) - len(same_name)
+    notes = []
+    if verdict == "listed":
+        live = [m for m in same_name if m["notice"]["status"] != "withdrawn"]
+        # Notices, not entries: one roster may list two people of one name.
+        by_status = {status: len({m["notice"]["id"] for m in live
+                                  if m["notice"]["status"] == status})
+                     for status in ("open", "scheduled", "closed")}
+        parts = [f"{count} 份{text}" for status, text in (
+            ("open", "正在公示"), ("scheduled", "尚未开始"), ("closed", "已经结束"))
+            if (count := by_status[status])]
+        sentence = f"「{query}」在已发布的公示名单上：{'，'.join(parts)}。"
+        if not by_status["open"]:
+            notes.append("这些公示都不在公示期内，请留意下方每份公示的时间。")
+        notes.append("同名的人很多：请把下方记录的单位、证件号后 4 位与对方的证件对照。")
+        if withdrawn:
+            notes.append(f"另有 {len({m['notice']['id'] for m in withdrawn})} 份已撤回的公示"
+                         "也列有这个姓名。")
+    elif verdict == "withdrawn_only":
+        sentence = f"「{query}」只出现在已撤回的公示名单上，不能据此确认身份。"
+        notes.append("撤回原因见下方记录。如有疑问，请向发布单位核实。")
+    elif verdict == "similar_only" and typed_pinyin:
+        sentence = f"名单上有 {sounds} 条拼音为「{query}」的记录。"
+        notes.append("同一拼音可能是不同的汉字、不同的人："
+                     "请核对对方姓名的汉字、单位和证件号后 4 位。")
+    elif verdict == "similar_only":
+        sentence = (f"名单上没有与「{query}」完全一致的姓名；有 {sounds} 条读音相同的记录，"
+                    "可能不是同一人。")
+        notes.append("请核对汉字是否一致，以及单位和证件号后 4 位。")
+    else:
+        sentence = f"已发布的公示名单中没有「{query}」。"
+        notes.append("也没有拼音相同的姓名。" if typed_pinyin
+                     else "也没有繁简写法不同或同音的姓名。")
+        notes.append("本站只核对已经发布的公示。没有找到不一定说明对方身份有问题：可能姓名写法不同，"
+                     "或对方所在单位的名单不在本站。如有疑问，请向对方单位或有关公示所列的举报电话核实。")
+    if sounds and verdict in ("listed", "withdrawn_only"):
+        notes.append(f"另有 {sounds} 条读音相同的记录，可能不是同一人。")
+    return {"verdict": verdict, "sentence": sentence, "notes": notes}
+
+
+def match_explanation(match: dict, query: str, typed_pinyin: bool) -> str:
+    """Why this entry matched, in the terms of what was typed."""
+    name = match["name"]
+    if match["match"] == "exact":
+        return MATCH_EXPLANATIONS["exact"]
+    if match["match"] == "variant":
+        return f"与您输入的「{query}」只是繁简或间隔号写法不同，按同一个姓名看待。"
+    if typed_pinyin:
+        return f"「{name}」的拼音与您输入的相同（不计声调）：请核对汉字是否一致。"
+    return f"名单上是「{name}」，与您输入的「{query}」读音相同、汉字不同：可能不是同一个人。"
+
+
 @bp.get("/check")
 def check():
-    """The name check: matches on published rosters, explained, with each notice's numbers."""
+    """The name check: a verdict first, then each match explained with what to compare."""
     name = request.args.get("name")
     if name is None:
         return render_page("check.html", name="", result=None, **EXPLAINED)
     now = utcnow()
     try:
         result = check_name(name, now)
+        typed_pinyin = query_pinyin_key(name) is not None
     except ValueError as error:
         return render_page("check.html", status=400, name=name[:ECHO_LIMIT], result=None,
                            error=name_error_message(error), **EXPLAINED)
-    withdrawn = [m["notice"]["id"] for m in result["matches"]
-                 if m["notice"]["status"] == "withdrawn"]
-    reasons = dict(Notice.select(Notice.id, Notice.withdrawal_reason)
-                   .where(Notice.id.in_(withdrawn)).tuples()) if withdrawn else {}
     matches = [
         {**match,
-         "label": MATCH_LABELS[match["match"]],
-         "explanation": MATCH_EXPLANATIONS[match["match"]],
-         "notice": {**notice_view(match["notice"], now),
-                    "withdrawal_reason": reasons.get(match["notice"]["id"])}}
+         "label": TYPED_PINYIN_LABEL if match["match"] == "pinyin" and typed_pinyin
+         else MATCH_LABELS[match["match"]],
+         "explanation": match_explanation(match, result["query"], typed_pinyin),
+         "notice": notice_view(match["notice"], now)}
         for match in result["matches"]
     ]
     # Names people check are nobody else's business: no shared cache keeps them.
     return render_page("check.html", cache="private", name=name, result=result,
-                       matches=matches, **EXPLAINED)
+                       verdict=verdict_view(result, typed_pinyin), matches=matches,
+                       **EXPLAINED)
 
 
 @bp.get("/notices/<id:notice_id>")
@@ -260,14 +346,14 @@ def notice(notice_id: int):
     if row is None or not notices.is_public(row):
         abort(404)
     item = notice_view(notices.present_one(row, now), now)
-    status, filter_error, roster = 200, None, None
+    status, filter_error, roster, by_pinyin = 200, None, None, False
     query_text = (request.args.get("q") or "").strip()
     if row.roster_hidden_at is None:
         query = row.roster.order_by(RosterEntry.position)
         if query_text:
             try:
-                # Folded like the name check, so 張 finds 张 and full-width letters find ASCII.
-                query = query.where(RosterEntry.variant_key.contains(variant_key(query_text)))
+                query = query.where(roster_filter(query_text))
+                by_pinyin = query_pinyin_key(query_text) is not None
             except ValueError as error:
                 status, filter_error = 400, name_error_message(error)
         total = query.count()
@@ -286,7 +372,7 @@ def notice(notice_id: int):
                   .order_by(Article.published_on.desc(), Article.id)) if item["article_ids"] else []
     return render_page(
         "notice.html", status=status, notice=item, roster=roster,
-        query=query_text[:ECHO_LIMIT], filter_error=filter_error,
+        query=query_text[:ECHO_LIMIT], filter_error=filter_error, by_pinyin=by_pinyin,
         body=paragraphs(item["body"], item["contacts"], (row.issuer,)),
         hidden_on=cn_date(row.roster_hidden_at.astimezone(ZoneInfo(row.timezone)).date())
         if row.roster_hidden_at else None,
@@ -309,6 +395,7 @@ def article(article_id: int):
                   .order_by(Notice.id.desc())) if item["notice_ids"] else []
     return render_page(
         "article.html",
+        description=excerpt(item["body"], DESCRIPTION_LENGTH) or item["title"],
         article={**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
                  "published_on_text": cn_date(item["published_on"])},
         body=paragraphs(item["body"]),
@@ -329,7 +416,10 @@ def article_search():
     found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
     items = [{**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
               "published_on_text": cn_date(item["published_on"]),
-              "excerpt": excerpt(item["body"])}
+              "excerpt": excerpt(item["body"]),
+              # The whole title, escaped, with its hits in <mark> as in the body's snippet.
+              **({"title_marked": textsearch.snippet(item["title"], q, len(item["title"]))}
+                 if q else {})}
              for item in found["items"]]
     return render_page("articles.html", query=query_text, items=items, total=found["total"],
                        pagination=pagination(found["total"], page, ARTICLES_PAGE_SIZE,
@@ -340,12 +430,21 @@ def article_search():
 
 def error_page(status: int, headers: dict | None = None) -> Response:
     title, message = ERROR_TEXTS.get(status, ERROR_TEXTS[500 if status >= 500 else 400])
+    if status == 404:
+        message = NOT_FOUND_MESSAGES.get(request.endpoint, message)
+    if status == 429 and (headers or {}).get("Retry-After", "").isdigit():
+        message = f"请{wait_text(int(headers['Retry-After']))}后再试。"
     response = current_app.response_class(
         render_template("error.html", status=status, title=title, message=message),
         status=status, mimetype="text/html")
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def wait_text(seconds: int) -> str:
+    """A wait in words: "30 秒", "2 分钟" (rounded up, so waiting that long is enough)."""
+    return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
 
 
 @bp.app_errorhandler(404)

@@ -22,6 +22,7 @@ MINIMUM_ROLE = {
     ("/metrics", "GET"): PUBLIC,
     ("/openapi.json", "GET"): PUBLIC,
     ("/docs", "GET"): PUBLIC,
+    ("/docs/assets/<path:filename>", "GET"): PUBLIC,
     ("/api/v1/notices", "GET"): PUBLIC,
     ("/api/v1/notices", "POST"): "editor",
     ("/api/v1/notices/<id:notice_id>", "GET"): PUBLIC,

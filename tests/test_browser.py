@@ -6,6 +6,7 @@ developer's machine and fail in CI."""
 import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+SMALL_PHONE, PHONE = {"width": 320, "height": 640}, {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+WIDTHS = [SMALL_PHONE, PHONE, DESKTOP]
 BLOCKING_IMPACTS = {"serious", "critical"}
 IN_CI = os.environ.get("CI") == "true"
 
@@ -90,7 +93,8 @@ def publish_notice(client, tokens, *, title, roster, start, end, article_ids=(),
         "window": {"start": start.isoformat(), "end": end.isoformat()},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster], "article_ids": list(article_ids)})
+        "roster": [entry if isinstance(entry, dict) else {"name": entry} for entry in roster],
+        "article_ids": list(article_ids)})
     assert response.status_code == 201, response.text
     notice = response.json()
     response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
@@ -100,7 +104,8 @@ def publish_notice(client, tokens, *, title, roster, start, end, article_ids=(),
 
 
 def the_registry(client, tokens) -> dict:
-    """An open notice with the seed page's roster and an article, a closed one, a withdrawn one."""
+    """An open notice with the seed page's roster (organisations and credential numbers) and an
+    article, a closed one of 2024, a scheduled one, and a withdrawn one with 张昕怡 and 赵欣然."""
     article = client.post("/api/v1/articles", token=tokens["editor"], json={
         "title": "广东力争2025年超高清视频产业收入破万亿元", "kind": "policy",
         "published_on": "2024-01-26", "region": "广东", "byline": "记者 卢梦琪",
@@ -110,17 +115,26 @@ def the_registry(client, tokens) -> dict:
               "姬晓婷", "杨鹏岳", "张维佳", "史晨", "刘晶"]
     body = ("根据国家新闻出版署要求，现将通过人员名单进行公示，接受社会各界监督，"
             "举报电话为：010-83138953，010-64081702。\n\n中国电子报\n\n2024年1月26日")
+    organizations = ["中国电子报社", "中国电子报社北京记者站", "中国电子报社广东记者站"]
+    detailed = [{"name": name, "organization": organizations[index % 3],
+                 "credential_no": f"B110{index:02d}00{index * 37 % 10000:04d}"}
+                for index, name in enumerate(roster)]
     open_notice = publish_notice(
         client, tokens, title="《中国电子报》通过2024年度新闻记者证核验人员名单公示",
-        roster=roster, start=today() - timedelta(days=1), end=today() + timedelta(days=9),
+        roster=detailed, start=today() - timedelta(days=1), end=today() + timedelta(days=9),
         article_ids=[article["id"]], body=body)
     publish_notice(client, tokens, title="《中国电子报》通过2023年度新闻记者证核验人员名单公示",
                    roster=roster[:5], start=date(2024, 1, 26), end=date(2024, 2, 5), body=body)
+    scheduled = publish_notice(client, tokens, title="某杂志社新闻记者证核验人员名单公示",
+                               roster=["王小明"], start=today() + timedelta(days=3),
+                               end=today() + timedelta(days=12))
     withdrawn = publish_notice(client, tokens, title="某报社新闻记者证核验人员名单公示",
-                               roster=["张欣怡"], start=today(), end=today() + timedelta(days=5))
+                               roster=["张昕怡", "赵欣然"], start=today(),
+                               end=today() + timedelta(days=5))
     client.post(f"/api/v1/notices/{withdrawn['id']}/withdraw", token=tokens["publisher"],
                 json={"reason": "名单有误，将重新公示"})
-    return {"open": open_notice, "article": article, "withdrawn": withdrawn}
+    return {"open": open_notice, "article": article, "withdrawn": withdrawn,
+            "scheduled": scheduled}
 
 
 def screenshot(page, name: str) -> Path:
@@ -165,7 +179,7 @@ def test_name_check_typed_on_the_home_page_finds_the_match(client, tokens, pages
         "tel:+861083138953")
     # The homophone on the withdrawn notice is shown as such, with the reason.
     homophone = page.locator("li.match-pinyin")
-    assert "张欣怡" in homophone.inner_text() and "名单有误，将重新公示" in homophone.inner_text()
+    assert "张昕怡" in homophone.inner_text() and "名单有误，将重新公示" in homophone.inner_text()
     assert not_overflowing(page)
     screenshot(page, "check-result")
 
@@ -177,7 +191,7 @@ def test_name_check_typed_on_the_home_page_finds_the_match(client, tokens, pages
 
 def test_notice_page_finds_a_name_in_the_roster(client, tokens, pages):
     registry = the_registry(client, tokens)
-    for viewport in (PHONE, DESKTOP):
+    for viewport in WIDTHS:
         page = pages(viewport)
         page.goto(f"{client.base_url}/notices/{registry['open']['id']}")
         assert page.get_by_role("heading", level=1).inner_text() == registry["open"]["title"]
@@ -214,7 +228,7 @@ def test_pages_work_without_javascript(client, tokens, pages):
     page.get_by_label("输入要核对的姓名").fill("zhang xinyi")
     page.get_by_label("输入要核对的姓名").press("Enter")
     page.wait_for_url("**/check?name=*")
-    assert "同音" in page.locator("li.match").first.inner_text()
+    assert "拼音相同" in page.locator("li.match").first.inner_text()
 
 
 def test_keyboard_focus_is_visible(client, tokens, pages):
@@ -228,24 +242,37 @@ def test_keyboard_focus_is_visible(client, tokens, pages):
     assert outline == "solid"
 
 
+# What the issue's reader checks, and the verdict each must see first.
+VERDICTS = [
+    ("listed", "张心怡", "verdict-listed", "「张心怡」在已发布的公示名单上"),
+    ("variant", "張心怡", "verdict-listed", "「張心怡」在已发布的公示名单上"),
+    ("similar", "张欣怡", "verdict-similar_only",
+     "名单上没有与「张欣怡」完全一致的姓名；有 3 条读音相同的记录，可能不是同一人。"),
+    ("pinyin", "zhang xinyi", "verdict-similar_only", "名单上有 3 条拼音为「zhang xinyi」的记录。"),
+    ("withdrawn", "赵欣然", "verdict-withdrawn_only", "「赵欣然」只出现在已撤回的公示名单上"),
+    ("none", "李四", "verdict-not_found", "已发布的公示名单中没有「李四」。"),
+]
+
 PAGES = [
     ("home", "/"),
     ("check-empty", "/check"),
-    ("check-match", "/check?name=%E5%BC%A0%E5%BF%83%E6%80%A1"),
-    ("check-none", "/check?name=%E6%9D%8E%E5%9B%9B"),
+    *[(f"check-{key}", "/check?name=" + quote(name)) for key, name, _, _ in VERDICTS],
     ("check-invalid", "/check?name=%20"),
     ("notice-open", "/notices/{open}"),
+    ("notice-filtered", "/notices/{open}?q=zhang#roster"),
+    ("notice-scheduled", "/notices/{scheduled}"),
     ("notice-withdrawn", "/notices/{withdrawn}"),
     ("article", "/articles/{article}"),
     ("articles-search", "/articles?q=%E8%B6%85%E9%AB%98%E6%B8%85"),
     ("not-found", "/no-such-page"),
+    ("article-not-found", "/articles/999"),
 ]
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+@pytest.mark.parametrize("viewport", WIDTHS, ids=lambda v: str(v["width"]))
 def test_every_page_passes_axe_and_fits_the_screen(client, tokens, pages, viewport):
     registry = the_registry(client, tokens)
-    ids = {key: registry[key]["id"] for key in ("open", "withdrawn", "article")}
+    ids = {key: registry[key]["id"] for key in ("open", "withdrawn", "scheduled", "article")}
     page = pages(viewport)
     failures = {}
     for name, path in PAGES:
@@ -258,3 +285,75 @@ def test_every_page_passes_axe_and_fits_the_screen(client, tokens, pages, viewpo
             failures[name] = problems
     assert failures == {}
     assert page.problems == []
+
+
+@pytest.mark.parametrize("viewport", WIDTHS, ids=lambda v: str(v["width"]))
+@pytest.mark.parametrize("key, name, verdict, sentence", VERDICTS, ids=[v[0] for v in VERDICTS])
+def test_the_reader_sees_the_verdict_first(client, tokens, pages, viewport, key, name, verdict,
+                                          sentence):
+    the_registry(client, tokens)
+    page = pages(viewport)
+    page.goto(client.base_url + "/check?name=" + quote(name))
+    box = page.locator(".verdict")
+    assert verdict in box.get_attribute("class").split()
+    assert box.locator(".verdict-sentence").inner_text().startswith(sentence)
+    # On the first screen, above every match.
+    top = box.bounding_box()["y"]
+    assert top + box.bounding_box()["height"] / 2 < viewport["height"]
+    cards = page.locator("li.match")
+    if cards.count():
+        assert top < cards.first.bounding_box()["y"]
+    screenshot(page, f"verdict-{key}")
+    assert page.problems == []
+
+
+LINES_OF = """(selector) => [...document.querySelectorAll(selector)].map(element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+})"""
+
+
+@pytest.mark.parametrize("viewport", WIDTHS, ids=lambda v: str(v["width"]))
+def test_roster_never_splits_a_number_a_name_or_a_header(client, tokens, pages, viewport):
+    registry = the_registry(client, tokens)
+    page = pages(viewport)
+    page.goto(f"{client.base_url}/notices/{registry['open']['id']}")
+    assert page.locator("#roster .roster-name").count() == 22
+    for selector in ("#roster .credential", "#roster .roster-position", "#roster .roster-name"):
+        lines = page.evaluate(LINES_OF, selector)
+        assert lines and set(lines) == {1}, selector
+    if viewport is DESKTOP:
+        assert set(page.evaluate(LINES_OF, "#roster thead th")) == {1}
+    else:  # cards: the organisation and the number each on a line of their own, labelled
+        row = page.locator("#roster tbody tr").first
+        tops = [row.locator(cell).bounding_box()["y"]
+                for cell in (".roster-name", ".organization", ".credential")]
+        assert tops == sorted(tops) and len(set(tops)) == 3
+        labels = page.evaluate("""[...document.querySelectorAll('#roster tbody tr:first-child td')]
+            .map(cell => getComputedStyle(cell, '::before').content)""")
+        assert labels[1:] == ['"单位"', '"证号后 4 位"'], labels
+    assert not_overflowing(page)
+    screenshot(page, "roster")
+
+
+def test_api_docs_render_with_every_other_host_blocked(client, pages):
+    elsewhere = []
+
+    def only_this_service(route):
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    for viewport in (PHONE, DESKTOP):
+        page = pages(viewport)
+        page.route("**/*", only_this_service)
+        page.goto(client.base_url + "/docs")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        assert page.locator(".opblock").count() > 10
+        assert page.get_by_text("/api/v1/names", exact=True).count() == 1
+        screenshot(page, "docs")
+        assert page.problems == []  # a CSP refusal would be a console error
+    assert elsewhere == []

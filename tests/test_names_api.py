@@ -24,7 +24,14 @@ def make_notice(client, tokens, *, title, roster, start="2024-01-26", end="2024-
         "window": {"start": start, "end": end, "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster]}, publish=publish)
+        "roster": [entry if isinstance(entry, dict) else {"name": entry} for entry in roster]},
+        publish=publish)
+
+
+def withdraw(client, tokens, notice_id, reason="名单有误"):
+    response = client.post(f"/api/v1/notices/{notice_id}/withdraw", json={"reason": reason},
+                           token=tokens["publisher"])
+    assert response.status_code == 200, response.text
 
 
 def check(client, q):
@@ -49,7 +56,9 @@ def test_name_on_published_roster_is_an_exact_match_with_its_notice(client, toke
     assert match["name"] == "张心怡"
     assert match["match"] == "exact"
     assert match["entry_id"] == roster_ids(client, tokens, notice["id"])["张心怡"]
-    assert set(match["notice"]) == {"id", "title", "issuer", "status", "window", "contacts"}
+    assert set(match["notice"]) == {"id", "title", "issuer", "status", "window", "contacts",
+                                    "withdrawal_reason"}
+    assert match["notice"]["withdrawal_reason"] is None
     assert match["notice"]["id"] == notice["id"]
     assert match["notice"]["title"] == "《中国电子报》核验人员名单公示"
     assert match["notice"]["issuer"] == "中国电子报"
@@ -58,6 +67,69 @@ def test_name_on_published_roster_is_an_exact_match_with_its_notice(client, toke
     assert match["notice"]["window"]["end"] == "2024-02-05"
     assert [c["e164"] for c in match["notice"]["contacts"]] == ["+861083138953",
                                                                 "+861064081702"]
+
+
+# --- the verdict, and what a reader compares with the person before them -----------------------
+
+@pytest.mark.parametrize("q, verdict", [
+    ("张心怡", "listed"),          # exact
+    ("張心怡", "listed"),          # variant
+    ("张欣怡", "similar_only"),    # same sound, other characters
+    ("zhang xinyi", "similar_only"),
+    ("刘备", "withdrawn_only"),    # only on a withdrawn roster
+    ("李四", "not_found"),
+])
+def test_the_verdict_leads_the_answer(client, tokens, q, verdict):
+    make_notice(client, tokens, title="公示", roster=["张心怡", "刘东"])
+    withdrawn = make_notice(client, tokens, title="撤回的公示", roster=["刘备", "张心怡"])
+    withdraw(client, tokens, withdrawn["id"])
+    body = check(client, q)
+    assert body["verdict"] == verdict
+    assert list(body) == ["query", "normalized", "verdict", "matches"]
+
+
+def test_a_name_on_a_withdrawn_and_a_live_roster_is_listed(client, tokens):
+    withdrawn = make_notice(client, tokens, title="撤回的公示", roster=["王伟"])
+    withdraw(client, tokens, withdrawn["id"])
+    assert check(client, "王伟")["verdict"] == "withdrawn_only"
+    make_notice(client, tokens, title="公示", roster=["王偉"])
+    assert check(client, "王伟")["verdict"] == "listed"
+
+
+def test_homophones_on_live_rosters_do_not_lift_a_withdrawn_only_name(client, tokens):
+    make_notice(client, tokens, title="公示", roster=["张心怡"])
+    withdrawn = make_notice(client, tokens, title="撤回的公示", roster=["张欣怡"])
+    withdraw(client, tokens, withdrawn["id"], "名单有误，将重新公示")
+    body = check(client, "张欣怡")
+    assert body["verdict"] == "withdrawn_only"
+    assert [(m["name"], m["match"], m["notice"]["status"]) for m in body["matches"]] == [
+        ("张欣怡", "exact", "withdrawn"), ("张心怡", "pinyin", "closed")]
+    assert body["matches"][0]["notice"]["withdrawal_reason"] == "名单有误，将重新公示"
+
+
+def test_a_match_shows_the_organization_and_last_four_of_the_credential(client, tokens):
+    make_notice(client, tokens, title="公示", roster=[
+        {"name": "张心怡", "organization": "中国电子报社", "credential_no": "11000012345678"},
+        {"name": "章新宜", "credential_no": "1234"},
+        {"name": "张馨怡"}])
+    matches = {m["name"]: m for m in check(client, "张心怡")["matches"]}
+    assert (matches["张心怡"]["organization"], matches["张心怡"]["credential_last4"]) == (
+        "中国电子报社", "5678")
+    # Four characters or fewer are the whole number: the public sees none of it.
+    assert (matches["章新宜"]["organization"], matches["章新宜"]["credential_last4"]) == (
+        None, None)
+    assert matches["张馨怡"]["credential_last4"] is None
+    assert "11000012345678" not in client.get(NAMES, params={"q": "张心怡"}).text
+
+
+def test_the_verdict_is_documented(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    verdict = schemas["NameCheck"]["properties"]["verdict"]
+    assert verdict["enum"] == ["listed", "withdrawn_only", "similar_only", "not_found"]
+    assert "withdrawn" in verdict["description"]
+    match = schemas["NameMatch"]["properties"]
+    assert {"organization", "credential_last4"} <= set(match)
+    assert "withdrawal_reason" in schemas["MatchedNotice"]["properties"]
 
 
 def test_name_check_is_public_and_chinese_is_not_escaped(client, tokens):

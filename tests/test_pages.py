@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service import create_app
+from service import create_app, pages
 from service import notices as notice_domain
 from service.models import Notice, utcnow
 from tests.builders import post_notice
@@ -89,7 +89,8 @@ def make_notice(client, tokens, *, title="记者证核验人员名单公示", ro
                    "timezone": "Asia/Shanghai"},
         "contacts": [{"number": "010-83138953", "label": "举报电话"},
                      {"number": "010-64081702", "label": "举报电话"}],
-        "roster": [{"name": name} for name in roster], **extra}, publish=publish)
+        "roster": [entry if isinstance(entry, dict) else {"name": entry} for entry in roster],
+        **extra}, publish=publish)
 
 
 def open_notice(client, tokens, **kwargs) -> dict:
@@ -211,6 +212,28 @@ def test_api_keeps_its_own_errors_and_headers(client):
     assert client.get("/healthz").status_code == 200
 
 
+def test_api_docs_come_from_this_service_under_a_self_only_csp(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = dict(part.strip().split(" ", 1) for part in
+                  response.headers["Content-Security-Policy"].split(";"))
+    # 'self', and images written into the stylesheet as data: URLs: no other host.
+    assert all(set(sources.split()) <= {"'self'", "'none'", "data:"}
+               for sources in policy.values()), policy
+    assert policy["default-src"] == policy["script-src"] == "'self'"
+    page = Page(response.text)
+    references = [e["attrs"].get("src") or e["attrs"].get("href") for e in page.elements
+                  if e["tag"] in ("script", "link", "img", "a", "iframe")]
+    assert references and all(ref.startswith("/") and not ref.startswith("//")
+                               for ref in references), references
+    assert "//" not in re.sub(r"<!--.*?-->", "", response.text)
+    assert not [e for e in page.all("script") if not e["attrs"].get("src")], "no inline script"
+    for ref in references:
+        asset = client.get(ref)
+        assert asset.status_code == 200, ref
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+
+
 # --- errors in Chinese -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/notices/999", "/notices/abc",
@@ -224,6 +247,17 @@ def test_unknown_pages_answer_a_chinese_404(client, path):
     page = Page(response.text)
     assert page.texts("h1") == ["页面不存在"]
     assert '<html lang="zh-CN">' in response.text
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/notices/999", "这份公示不存在，或者尚未发布。"),
+    ("/articles/999", "这篇文章不存在，或者已被删除。"),
+    ("/no-such-page", "您要找的页面不存在，请检查网址。"),
+])
+def test_a_404_says_what_was_not_found(client, path, message):
+    page = get_page(client, path, status=404)
+    assert message in page.text
+    assert "公示" not in message or path.startswith("/notices")
 
 
 def test_wrong_method_on_a_page_is_a_chinese_405(client):
@@ -268,8 +302,17 @@ def test_too_many_page_requests_get_a_chinese_429(app, database_url):
         refused = client.get("/check", params={"name": "张心怡"})
     assert refused.status_code == 429
     assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert int(refused.headers["Retry-After"]) > 0
-    assert Page(refused.text).texts("h1") == ["访问太频繁"]
+    wait = int(refused.headers["Retry-After"])
+    assert wait > 0
+    page = Page(refused.text)
+    assert page.texts("h1") == ["访问太频繁"]
+    assert f"请{pages.wait_text(wait)}后再试。" in page.text
+
+
+@pytest.mark.parametrize("seconds, text", [(1, "1 秒"), (59, "59 秒"), (60, "1 分钟"),
+                                           (61, "2 分钟"), (3600, "60 分钟")])
+def test_a_wait_is_said_in_seconds_or_whole_minutes(seconds, text):
+    assert pages.wait_text(seconds) == text
 
 
 # --- home --------------------------------------------------------------------------------------
@@ -344,19 +387,106 @@ def test_traditional_characters_are_a_variant_match(client, tokens):
     assert "「張心怡」的核对结果" in page.texts("h1")[0]
 
 
-@pytest.mark.parametrize("query", ["zhang xinyi", "张欣怡"])
-def test_same_sound_is_a_pinyin_match_said_to_be_only_possible(client, tokens, query):
+def test_same_sound_is_said_to_be_possibly_someone_else(client, tokens):
     make_notice(client, tokens)
-    page = get_page(client, "/check", name=query)
+    page = get_page(client, "/check", name="张欣怡")
     [match] = page.texts("li", **{"class": "card match match-pinyin"})
-    assert "张心怡" in match and "同音" in match
-    assert "可能是同一个人，也可能只是同音" in match
+    assert "张心怡 同音" in match
+    assert "名单上是「张心怡」，与您输入的「张欣怡」读音相同、汉字不同：可能不是同一个人。" in match
+
+
+def test_pinyin_typed_is_explained_as_pinyin(client, tokens):
+    make_notice(client, tokens)
+    page = get_page(client, "/check", name="zhang xinyi")
+    [match] = page.texts("li", **{"class": "card match match-pinyin"})
+    assert "张心怡 拼音相同" in match
+    assert "「张心怡」的拼音与您输入的相同" in match
+    assert "汉字不同" not in match and "读音相同" not in match
+
+
+def verdict_of(page: Page) -> tuple[str, str]:
+    """(the verdict's class, its text); the verdict comes before any match."""
+    [box] = [e for e in page.elements if "verdict" in e["attrs"].get("class", "").split()]
+    cards = [e for e in page.elements if "match" in e["attrs"].get("class", "").split()]
+    assert not cards or page.elements.index(box) < page.elements.index(cards[0])
+    return box["attrs"]["class"].split()[1], " ".join(box["text"].split())
+
+
+def verdict_registry(client, tokens) -> None:
+    """张心怡 on an open roster and a 2024 one; 张欣怡 only on a withdrawn roster."""
+    open_notice(client, tokens, title="正在公示的名单", roster=["刘东", "张心怡"])
+    make_notice(client, tokens, title="2024年的名单", roster=["张心怡", "章新宜"])
+    withdrawn = open_notice(client, tokens, title="撤回的名单", roster=["张欣怡"])
+    withdraw(client, tokens, withdrawn["id"], "名单有误，将重新公示")
+
+
+@pytest.mark.parametrize("name, verdict, sentence", [
+    ("张心怡", "verdict-listed", "「张心怡」在已发布的公示名单上：1 份正在公示，1 份已经结束。"),
+    ("張心怡", "verdict-listed", "「張心怡」在已发布的公示名单上：1 份正在公示，1 份已经结束。"),
+    ("张欣怡", "verdict-withdrawn_only",
+     "「张欣怡」只出现在已撤回的公示名单上，不能据此确认身份。"),
+    ("zhang xinyi", "verdict-similar_only", "名单上有 4 条拼音为「zhang xinyi」的记录。"),
+    ("章欣怡", "verdict-similar_only",
+     "名单上没有与「章欣怡」完全一致的姓名；有 4 条读音相同的记录，可能不是同一人。"),
+    ("李四", "verdict-not_found", "已发布的公示名单中没有「李四」。"),
+])
+def test_the_check_leads_with_a_verdict_in_one_sentence(client, tokens, name, verdict,
+                                                       sentence):
+    verdict_registry(client, tokens)
+    kind, text = verdict_of(get_page(client, "/check", name=name))
+    assert (kind, text.split("。")[0] + "。") == (verdict, sentence)
+
+
+def test_a_withdrawn_only_name_mentions_its_homophones(client, tokens):
+    verdict_registry(client, tokens)
+    _, text = verdict_of(get_page(client, "/check", name="张欣怡"))
+    assert "另有 3 条读音相同的记录，可能不是同一人。" in text
+
+
+def test_cards_show_what_to_compare_and_how_old_a_closed_notice_is(client, tokens):
+    response = client.post("/api/v1/notices", token=tokens["editor"], json={
+        "title": "2024年的名单", "category": "other", "issuer": "某报社",
+        "window": {"start": "2024-01-26", "end": "2024-02-05"},
+        "contacts": [{"number": "010-83138953", "label": "举报电话"}],
+        "roster": [{"name": "张心怡", "organization": "中国电子报社",
+                    "credential_no": "11000012345678"}]})
+    client.post(f"/api/v1/notices/{response.json()['id']}/publish", token=tokens["publisher"])
+    page = get_page(client, "/check", name="张心怡")
+    [card] = page.texts("li", **{"class": "card match match-exact"})
+    assert "单位 中国电子报社" in card and "证件号后 4 位 5678" in card
+    assert re.search(r"2024年已结束的公示（\d+ 年前结束）", card)
+    assert "有异议" not in card and "举报电话：" not in card
+    assert "如需核实，可拨打发布单位所列电话" in card
+    assert "11000012345678" not in page.text
+
+
+def test_two_people_of_one_name_on_one_roster_are_one_notice_and_two_cards(client, tokens):
+    open_notice(client, tokens, roster=[
+        {"name": "王伟", "organization": "中国电子报社", "credential_no": "B11000000001"},
+        {"name": "王伟", "organization": "人民邮电报社", "credential_no": "B11000000002"}])
+    page = get_page(client, "/check", name="王伟")
+    _, text = verdict_of(page)
+    assert text.startswith("「王伟」在已发布的公示名单上：1 份正在公示。")
+    cards = page.texts("li", **{"class": "card match match-exact"})
+    assert ["中国电子报社" in cards[0], "人民邮电报社" in cards[1]] == [True, True]
+
+
+def test_only_an_open_notice_invites_a_report(client, tokens):
+    open_notice(client, tokens, title="正在公示的名单")
+    scheduled_notice(client, tokens, title="即将公示的名单")
+    page = get_page(client, "/check", name="张心怡")
+    cards = {text.split("出自：")[1].split()[0]: text
+             for text in page.texts("li", **{"class": "card match match-exact"})}
+    assert "有异议，请拨打举报电话" in cards["正在公示的名单"]
+    assert "名单没有列出单位和证件号。" in cards["正在公示的名单"]
+    assert "公示开始后，有异议可拨打举报电话" in cards["即将公示的名单"]
+    assert "3 天后开始" in cards["即将公示的名单"]
 
 
 def test_no_match_is_said_plainly(client, tokens):
     make_notice(client, tokens)
     page = get_page(client, "/check", name="李四")
-    assert "没有找到「李四」。" in page.text
+    assert "已发布的公示名单中没有「李四」。 也没有繁简写法不同或同音的姓名。" in page.text
     assert not page.all("li", **{"class": "card match match-exact"})
 
 
@@ -364,7 +494,8 @@ def test_check_shows_withdrawn_notice_with_its_reason(client, tokens):
     notice = open_notice(client, tokens)
     withdraw(client, tokens, notice["id"], "名单有误，重新核验")
     page = get_page(client, "/check", name="张心怡")
-    [match] = page.texts("li", **{"class": "card match match-exact"})
+    [match] = page.texts("li", **{"class": "card match match-exact match-withdrawn"})
+    assert "完全一致（名单已撤回）" in match
     assert "已撤回" in match
     assert "原因：名单有误，重新核验" in match
 
@@ -372,7 +503,7 @@ def test_check_shows_withdrawn_notice_with_its_reason(client, tokens):
 def test_drafts_never_match_on_the_check_page(client, tokens):
     make_notice(client, tokens, title="草稿名单", roster=["王草稿"], publish=False)
     page = get_page(client, "/check", name="王草稿")
-    assert "没有找到「王草稿」。" in page.text
+    assert "已发布的公示名单中没有「王草稿」。" in page.text
     assert "草稿名单" not in page.text
 
 
@@ -380,7 +511,7 @@ def test_hidden_rosters_do_not_match(client, tokens, db):
     notice = make_notice(client, tokens)
     Notice.update(roster_hidden_at=utcnow()).where(Notice.id == notice["id"]).execute()
     page = get_page(client, "/check", name="张心怡")
-    assert "没有找到「张心怡」。" in page.text
+    assert "已发布的公示名单中没有「张心怡」。" in page.text
 
 
 @pytest.mark.parametrize("name, message", [
@@ -413,7 +544,7 @@ def test_markup_in_a_name_is_shown_as_text(client, tokens):
     response = client.get("/check", params={"name": "<script>alert(1)</script>"})
     assert response.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
-    assert "没有找到「<script>alert(1)</script>」。" in Page(response.text).text
+    assert "已发布的公示名单中没有「<script>alert(1)</script>」。" in Page(response.text).text
 
 
 # --- /notices/<id> -----------------------------------------------------------------------------
@@ -454,8 +585,24 @@ def test_scheduled_notice_has_not_started(client, tokens):
     notice = scheduled_notice(client, tokens)
     page = get_page(client, f"/notices/{notice['id']}")
     assert "尚未开始" in page.texts("span", **{"class": "badge badge-scheduled"})
-    assert "公示尚未开始" in page.text
+    assert "公示尚未开始，3 天后开始" in page.text
     assert "距公示结束" not in page.text
+
+
+@pytest.mark.parametrize("day, today, text", [
+    (date(2024, 2, 5), date(2026, 12, 2), "2 年前"),
+    (date(2024, 2, 5), date(2025, 2, 4), "11 个月前"),
+    (date(2026, 11, 5), date(2026, 12, 2), "27 天前"),
+    (date(2026, 12, 2), date(2026, 12, 2), "今天"),
+])
+def test_time_ago_counts_in_the_largest_whole_unit(day, today, text):
+    assert pages.time_ago(day, today) == text
+
+
+def test_a_window_opening_today_says_at_what_time():
+    now = datetime(2026, 12, 2, 1, 0, tzinfo=SHANGHAI)
+    assert pages.starts_in(now + timedelta(hours=8), now, "Asia/Shanghai") == "今天 09:00 开始"
+    assert pages.starts_in(now + timedelta(hours=23), now, "Asia/Shanghai") == "1 天后开始"
 
 
 def test_window_given_as_instants_shows_times(client, tokens):
@@ -503,12 +650,46 @@ def test_roster_filter_keeps_matching_names(client, tokens):
     assert field["attrs"]["value"] == "张"
     assert page.all("label", for_=field["attrs"]["id"])
     assert get_page(client, f"/notices/{notice['id']}", q="  张心怡 ").roster() == ["张心怡"]
+    assert "姓名或拼音包含「zhang」的姓名：2 个。" in get_page(
+        client, f"/notices/{notice['id']}", q="zhang").text
 
 
 def test_roster_filter_folds_traditional_characters_like_the_name_check(client, tokens):
     notice = make_notice(client, tokens, roster=["刘东", "张心怡", "Anna Müller"])
     assert get_page(client, f"/notices/{notice['id']}", q="張心").roster() == ["张心怡"]
     assert get_page(client, f"/notices/{notice['id']}", q="ＭÜＬ").roster() == ["Anna Müller"]
+
+
+FILTER_ROSTER = ["刘东", "张心怡", "张维佳", "Anna Müller", "阿依古丽·买买提", "章晓"]
+
+
+@pytest.mark.parametrize("q, names", [
+    ("張心", ["张心怡"]),                        # traditional
+    ("ＭÜＬ", ["Anna Müller"]),                  # full width
+    ("阿依古丽•买", ["阿依古丽·买买提"]),          # another middle dot
+    ("zhang", ["张心怡", "张维佳", "章晓"]),       # pinyin
+    ("ZHANG XIN", ["张心怡"]),
+    ("xinyi", ["张心怡"]),
+    ("zhāng wéi", ["张维佳"]),
+    ("晓", ["章晓"]),
+    ("%", []),
+])
+def test_roster_filter_is_one_rule_for_the_page_and_the_api(client, tokens, q, names):
+    notice = make_notice(client, tokens, roster=FILTER_ROSTER)
+    assert get_page(client, f"/notices/{notice['id']}", q=q).roster() == names
+    response = client.get(f"/api/v1/notices/{notice['id']}/roster", params={"q": q})
+    assert response.status_code == 200, response.text
+    assert [e["name"] for e in response.json()["items"]] == names
+    assert response.json()["total"] == len(names)
+
+
+@pytest.mark.parametrize("q", ["\x00张", "名" * 65, "   "])
+def test_api_roster_filter_refuses_what_is_no_name_with_a_422(client, tokens, q):
+    notice = make_notice(client, tokens)
+    response = client.get(f"/api/v1/notices/{notice['id']}/roster", params={"q": q})
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "q" in response.json()["errors"]
 
 
 def test_roster_filter_without_hits_says_so(client, tokens):
@@ -605,10 +786,34 @@ def test_article_search_marks_the_hit_in_an_escaped_snippet(client, tokens):
     assert response.status_code == 200
     page = Page(response.text)
     assert "找到 1 篇文章。" in page.text
-    assert page.texts("mark") == ["超高清"]
+    assert page.texts("mark") == ["超高清", "超高清"]  # in the title, and in the snippet
     assert "&lt;b&gt;粗体&lt;/b&gt;" in response.text
     assert "<b>粗体</b>" not in response.text
     assert "江西" not in " ".join(page.texts("h3"))
+
+
+def test_article_search_marks_the_hit_in_the_title(client, tokens):
+    make_article(client, tokens, title="<i>超高清</i>视频产业", body="日前，广东省印发行动计划。")
+    response = client.get("/articles", params={"q": "超高清"})
+    page = Page(response.text)
+    assert page.texts("mark") == ["超高清"]
+    assert "&lt;i&gt;<mark>超高清</mark>&lt;/i&gt;视频产业" in response.text
+    assert get_page(client, "/articles").texts("h3") == ["<i>超高清</i>视频产业"]
+
+
+def test_article_pages_have_their_own_description_and_footer(client, tokens):
+    article = make_article(client, tokens)
+    check_page = get_page(client, "/check")
+    for path in (f"/articles/{article['id']}", "/articles"):
+        page = get_page(client, path)
+        [description] = page.all("meta", name="description")
+        assert description["attrs"]["content"] != (
+            check_page.all("meta", name="description")[0]["attrs"]["content"])
+        assert "举报电话" not in page.texts("footer")[0]
+        assert "文章按原刊登的来源和日期收录" in page.texts("footer")[0]
+    [description] = get_page(client, f"/articles/{article['id']}").all("meta", name="description")
+    assert description["attrs"]["content"] == "日前，广东省印发行动计划。"
+    assert "举报电话" in check_page.texts("footer")[0]
 
 
 def test_two_character_search_works(client, tokens):

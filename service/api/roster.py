@@ -16,6 +16,7 @@ from schemas.roster import (
 
 from .. import auth, notices
 from ..models import RosterEntry
+from ..namecheck import roster_filter
 from ..rosterfile import RosterFileError, read_roster, roster_csv
 from . import Blueprint, paginate
 from .notices import visible_notice
@@ -44,7 +45,10 @@ class Roster(MethodView):
             abort(404, message=f"The roster of notice {notice_id} is no longer public.")
         query = notice.roster.order_by(RosterEntry.position)
         if "q" in args:
-            query = query.where(RosterEntry.name.contains(args["q"].strip()))
+            try:
+                query = query.where(roster_filter(args["q"]))
+            except ValueError as error:
+                abort(422, errors={"q": [str(error)]})
         rows, envelope = paginate(query, args)
         masked = not auth.is_staff()
         return {"items": [notices.roster_entry_dict(e, masked=masked) for e in rows], **envelope}
