@@ -442,7 +442,7 @@ def test_dockerignore_keeps_the_context_small():
 
 
 def test_scripts_parse():
-    for script in ("deploy/smoke-image.sh", ".ci/container-smoke.sh"):
+    for script in ("deploy/smoke-image.sh", ".ci/container-smoke.sh", ".ci/nginx-deps.sh"):
         subprocess.run(["bash", "-n", ROOT / script], check=True)
     subprocess.run(["sh", "-n", DEPLOY / "entrypoint.sh"], check=True)
 
