@@ -15,6 +15,7 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from service.names import clean_name, clean_optional
 
+MIB = 1024 * 1024
 MAX_ROWS = 100_000  # names per upload
 MAX_ERRORS = 100
 # A name after this many blank rows in a row is refused: such a gap is a stray cell or an attack
@@ -24,12 +25,11 @@ XLSX_LAST_ROW = 1_048_576  # Excel's own limit
 XLSX_COLUMNS = 26  # columns A–Z are read; a roster has at most three
 # Checked before a workbook is parsed. zipfile never unpacks a member past its declared size
 # (it stops there and the CRC check fails), so the declared sizes are a true bound.
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_UNPACKED_BYTES = 64 * MIB
 MAX_COMPRESSION_RATIO = 100  # per member, for members over 1 MiB
-MAX_WHOLE_PART_BYTES = 4 * 1024 * 1024  # XML parts openpyxl parses whole (styles, workbook…)
+MAX_WHOLE_PART_BYTES = 4 * MIB  # XML parts openpyxl parses whole (styles, workbook…)
 MAX_SHARED_STRINGS = 500_000
 SHARED_STRING_TAG = f"{SHEET_MAIN_NS}}}si"  # as expat names it
-MIB = 1024 * 1024
 
 HEADERS = {
     "name": "name",
@@ -241,7 +241,7 @@ def _check_shared_strings(archive, part: str, budget: Budget) -> None:
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = start
     with archive.open(part) as source:
-        while chunk := source.read(1024 * 1024):
+        while chunk := source.read(MIB):
             parser.Parse(chunk, False)
             budget.check()
     parser.Parse(b"", True)
