@@ -1,8 +1,8 @@
 """Roster entry shapes."""
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
-from .common import PageArgsSchema, query_text
+from .common import MAX_NAME_LENGTH, PageArgsSchema, Text
 
 
 class RosterEntrySchema(Schema):
@@ -16,7 +16,9 @@ class RosterEntrySchema(Schema):
 
 
 class RosterQueryArgsSchema(PageArgsSchema):
-    q = query_text()
+    q = Text(validate=validate.Length(min=1, max=MAX_NAME_LENGTH), metadata={
+        "description": "Part of a name (folded like names; pinyin finds readings), 1–64 "
+                       "characters; no control or format characters (422 otherwise)."})
 
 
 class OneFile(fields.Raw):
