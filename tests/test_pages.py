@@ -450,7 +450,8 @@ def test_cards_show_what_to_compare_and_how_old_a_closed_notice_is(client, token
         "contacts": [{"number": "010-83138953", "label": "举报电话"}],
         "roster": [{"name": "张心怡", "organization": "中国电子报社",
                     "credential_no": "11000012345678"}]})
-    client.post(f"/api/v1/notices/{response.json()['id']}/publish", token=tokens["publisher"])
+    client.post(f"/api/v1/notices/{response.json()['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True})
     page = get_page(client, "/check", name="张心怡")
     [card] = page.texts("li", **{"class": "card match match-exact"})
     assert "单位 中国电子报社" in card and "证件号后 4 位 5678" in card

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from service.db import database
-from service.models import AuditEvent, Notice
+from service.models import AuditEvent, Notice, SchedulerInstance
 from service.transitions import hide_expired_rosters, record_due_transitions
 from tests.processes import free_port, wait_until_ready
 
@@ -154,9 +154,14 @@ def test_withdrawal_before_close_means_no_close(client, tokens, start_scheduler)
     assert [e.action for e in transition_events(notice_id)] == []
 
 
-def test_scheduler_stops_cleanly_on_sigterm(start_scheduler):
+def test_scheduler_stops_cleanly_on_sigterm(app, start_scheduler):
     process = start_scheduler()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30  # booting takes longer on a busy machine
+    while time.monotonic() < deadline:  # its first heartbeat: its signal handlers are in place
+        with database.connection_context():
+            if SchedulerInstance.select().where(SchedulerInstance.pid == process.pid).exists():
+                break
+        time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=10) == 0
 
