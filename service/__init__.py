@@ -1,6 +1,6 @@
 """The public-notice registry: a Flask application factory."""
 
-from flask import Flask, request
+from flask import Flask
 
 from . import config, logs
 
@@ -17,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",  # served by service.apidocs, not a CDN
-        MAX_CONTENT_LENGTH=config.MAX_UPLOAD_BYTES,
+        MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,  # routes.uploads raises it for a route
     )
     if test_config:
         app.config.update(test_config)
@@ -28,22 +28,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logs.configure(app.config["LOG_LEVEL"])
 
-    @app.before_request
-    def _limit_body_size():
-        # Uploads may be 10 MiB; every other body 1 MiB.
-        if not (request.endpoint or "").endswith("import_roster"):
-            request.max_content_length = config.MAX_BODY_BYTES
+    from . import api, apidocs, cache, cli, db, errors, limits, metrics, pages, routes
 
-    from . import api, apidocs, cache, cli, db, errors, limits, metrics, pages
-
+    # Request hooks run in the order registered here: the database connects (db) before the
+    # caller's token is read (api, limits). What each route may do is read from its view
+    # (service/routes.py), so blueprints may be registered before or after the hooks.
     logs.init_app(app)
+    routes.init_app(app)
     db.init_app(app)
     cache.init_app(app)
     errors.init_app(app)
     metrics.init_app(app)
     api.init_app(app)
     apidocs.init_app(app)
-    app.register_blueprint(pages.bp)
     limits.init_app(app)
+    app.register_blueprint(pages.bp)
+    db.no_database(app.view_functions["static"])  # Flask's own view, not ours to decorate
     cli.init_app(app)
     return app

@@ -11,8 +11,11 @@ DEFAULTS = {
     "SCHEDULER_METRICS_PORT": "",  # unset: the scheduler serves no metrics port
     "SCHEDULER_METRICS_ADDR": "127.0.0.1",
     "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": "",  # unset: rosters stay public
-    "PUBLIC_RATE_LIMIT": "60/minute;1000/hour",  # per client, on name check, search and pages
-    "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379 to share counts between processes
+    # Per client; service/limits.py says where they count, deploy/env.example how.
+    "PUBLIC_RATE_LIMIT": "60/minute;1000/hour",
+    "SEARCH_RATE_LIMIT": "20/minute;300/hour",
+    "RATELIMIT_STORAGE_URI": "",  # unset: a SQLite file beside the database (var/ with PostgreSQL)
+    "RATELIMIT_KEY_PREFIX": "",
     "TRUSTED_PROXY_HOPS": "0",  # reverse proxies in front that set X-Forwarded-For
     "ROSTER_IMPORT_SECONDS": "60",  # wall-clock limit on reading one uploaded roster file
     # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.

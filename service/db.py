@@ -3,10 +3,12 @@
 import io
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
+
+from . import routes
 
 database = DatabaseProxy()
 
@@ -71,8 +73,10 @@ def _copy_text(value) -> str:
     return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
 
 
-# Routes that must answer without the database (liveness, metrics).
-ENDPOINTS_WITHOUT_DATABASE = {"health.healthz", "health.metrics_view", "static"}
+def no_database(view):
+    """The route answers without the database (liveness, metrics, static files): no connection
+    is opened for it, so it still answers when the database is down."""
+    return routes.mark(view, needs_database=False)
 
 
 def init_app(app: Flask) -> None:
@@ -82,14 +86,13 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _connect():
-        if request.endpoint not in ENDPOINTS_WITHOUT_DATABASE:
+        if routes.setting("needs_database", True):
             database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc):
         if not database.is_closed():
             database.close()
-
 
 
 def close_pool() -> None:

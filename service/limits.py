@@ -1,44 +1,242 @@
-"""Abuse limits on the public routes (name check, search, pages), per client address.
+"""Abuse limits on the public routes, per client address. A route opts in with a decorator
+(`public_rate_limit`, `search_rate_limit`); staff requests are never counted.
 
-Memory storage by default (one process); RATELIMIT_STORAGE_URI=redis://… shares the counts
-between gunicorn workers and instances. Staff requests are not limited."""
+The counts live where RATELIMIT_STORAGE_URI says: by default a SQLite file beside the database,
+shared by every gunicorn worker of the instance; redis://… shares them between instances too.
+When that storage fails, each process counts in its own memory until it answers again."""
 
+import functools
 import logging
 import math
+import os
+import sqlite3
+import threading
 import time
+from itertools import count
+from pathlib import Path
 
-from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+import flask_smorest
+from flask import Flask, abort, current_app, g, request
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from playhouse.db_url import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth
+from . import auth, metrics, routes
 
-# Blueprints whose every route is a public search or page.
-LIMITED_BLUEPRINTS = ("names", "search", "articles", "pages")
+log = logging.getLogger(__name__)
+
+# The settings that hold limits, in the notation "60/minute;1000/hour".
+PUBLIC = "PUBLIC_RATE_LIMIT"  # every public request of a limited route
+SEARCH = "SEARCH_RATE_LIMIT"  # the expensive ones: searches, on top of PUBLIC
+STORAGE_FILE = "ratelimits.db"
+# After a storage failure, count in memory this long before trying the storage again, so a dead
+# Redis costs one failed attempt per process every few seconds, not one per request.
+STORAGE_RETRY_SECONDS = 5
+# A limit check must not hang a request on an unresponsive Redis.
+REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
-def init_app(app: Flask) -> Limiter:
-    """A limiter of this app's own (several apps in one process keep separate counts)."""
+# --- routes say their limits -------------------------------------------------------------------
+
+def always() -> bool:
+    return True
+
+
+def is_search() -> bool:
+    """Whether the request searches (a non-empty `q`): the expensive public reads."""
+    return bool(request.args.get("q", "").strip())
+
+
+_documented_429 = flask_smorest.Blueprint.doc(responses={429: "TOO_MANY_REQUESTS"})
+
+
+def _limited(view, *rules):
+    view = _documented_429(view)
+    return routes.mark(view, rate_limits=getattr(view, "rate_limits", ()) + rules)
+
+
+def public_rate_limit(view):
+    """Every request of the route counts against PUBLIC_RATE_LIMIT."""
+    return _limited(view, (PUBLIC, always))
+
+
+def search_rate_limit(view):
+    """Every search through the route (a non-empty `q`) counts against PUBLIC_RATE_LIMIT and
+    the lower SEARCH_RATE_LIMIT."""
+    return _limited(view, (PUBLIC, is_search), (SEARCH, is_search))
+
+
+def request_limits() -> list[str]:
+    """The settings the current request counts against, each once."""
+    rules = routes.setting("rate_limits", ())
+    return list(dict.fromkeys(name for name, applies in rules if applies()))
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+class SQLiteStorage(Storage):
+    """Fixed-window counts in a SQLite file: one place for all the worker processes of a host,
+    without a server to run. The `limits` storage interface, as FixedWindowRateLimiter uses it."""
+
+    STORAGE_SCHEME = ["sqlite"]
+    PURGE_EVERY = 1000  # increments between deletions of expired counts
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
+        self.path = parse(uri)["database"]
+        self._local = threading.local()
+        self._increments = count(1)
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self):
+        return sqlite3.Error
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per thread, opened in the process that uses it (never across a fork).
+        if getattr(self._local, "pid", None) != os.getpid():
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=wal")
+            connection.execute("PRAGMA synchronous=off")  # counts need not outlive a power cut
+            connection.execute("CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, "
+                               "value INTEGER NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID")
+            self._local.pid, self._local.connection = os.getpid(), connection
+        return self._local.connection
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        connection = self._connection()
+        [value] = connection.execute(
+            "INSERT INTO counts VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+            "value = iif(expires_at <= ?4, ?2, value + ?2), "
+            "expires_at = iif(expires_at <= ?4, ?3, expires_at) RETURNING value",
+            (key, amount, now + expiry, now)).fetchone()
+        if next(self._increments) % self.PURGE_EVERY == 0:
+            connection.execute("DELETE FROM counts WHERE expires_at <= ?", (now,))
+        return value
+
+    def _live(self, column: str, key: str):
+        row = self._connection().execute(
+            f"SELECT {column} FROM counts WHERE key = ? AND expires_at > ?",
+            (key, time.time())).fetchone()
+        return row[0] if row else None
+
+    def get(self, key: str) -> int:
+        return self._live("value", key) or 0
+
+    def get_expiry(self, key: str) -> float:
+        return self._live("expires_at", key) or time.time()
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1 FROM counts LIMIT 1").fetchall()
+            return True
+        except sqlite3.Error:
+            return False
+
+    def reset(self) -> int:
+        return self._connection().execute("DELETE FROM counts").rowcount
+
+    def clear(self, key: str) -> None:
+        self._connection().execute("DELETE FROM counts WHERE key = ?", (key,))
+
+
+def storage_uri(config) -> str:
+    """RATELIMIT_STORAGE_URI, or else a SQLite file beside the SQLite database (in var/ with
+    PostgreSQL): shared by every worker of this instance."""
+    if config["RATELIMIT_STORAGE_URI"]:
+        return config["RATELIMIT_STORAGE_URI"]
+    url = config["DATABASE_URL"]
+    folder = Path(parse(url)["database"]).parent if url.startswith("sqlite") else Path("var")
+    return f"sqlite:///{folder / STORAGE_FILE}"
+
+
+class PublicLimiter:
+    """One app's counts: its storage, and this process's memory while the storage fails."""
+
+    def __init__(self, uri: str, key_prefix: str):
+        options = REDIS_OPTIONS if uri.startswith(("redis", "rediss")) else {}
+        self.storage = storage_from_string(uri, **options)
+        self.counter = FixedWindowRateLimiter(self.storage)
+        self.fallback = FixedWindowRateLimiter(MemoryStorage())
+        self.key_prefix = key_prefix
+        self.failed_at = -math.inf
+
+    def is_degraded(self) -> bool:
+        """Whether the counts are in this process's memory, the storage having failed lately."""
+        return time.monotonic() - self.failed_at < STORAGE_RETRY_SECONDS
+
+    def _failed(self, reason: str) -> None:
+        metrics.RATE_LIMIT_STORAGE_FAILURES.inc()
+        if not self.is_degraded():
+            log.warning("rate limit storage failed (%s); counting in this process's memory",
+                        reason)
+        self.failed_at = time.monotonic()
+
+    def _attempt(self, operation):
+        """`operation(counter)` on the storage, or on this process's memory while it fails."""
+        if not self.is_degraded():
+            try:
+                return operation(self.counter)
+            except self.storage.base_exceptions as error:
+                self._failed(f"{type(error).__name__}: {error}")
+        return operation(self.fallback)
+
+    def hit(self, item: RateLimitItem, *keys: str) -> bool:
+        """Count one request; False when it is over the limit."""
+        return self._attempt(lambda counter: counter.hit(item, self.key_prefix, *keys))
+
+    def seconds_to_reset(self, item: RateLimitItem, *keys: str) -> int:
+        reset_at = self._attempt(
+            lambda counter: counter.get_window_stats(item, self.key_prefix, *keys).reset_time)
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def storage_state(self) -> str:
+        """"ok", or "degraded" while the storage fails (requests are then counted per process)."""
+        if self.is_degraded():
+            return "degraded"
+        if self.storage.check():
+            return "ok"
+        self._failed("its health check failed")
+        return "degraded"
+
+
+@functools.cache
+def _items(text: str) -> list[RateLimitItem]:
+    return parse_many(text)
+
+
+def init_app(app: Flask) -> None:
+    """Count the public requests of the routes that say so. Its hook reads the caller's token:
+    register it after db.init_app's."""
     hops = int(app.config["TRUSTED_PROXY_HOPS"])
     if hops:
         # Behind a reverse proxy the client is in X-Forwarded-For, set by the last `hops` proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    # No X-RateLimit headers: they cost a second storage read (a Redis round trip) on every public
-    # request; a 429 still says when to come back (retry_after).
-    limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
-    public = limiter.shared_limit(lambda: app.config["PUBLIC_RATE_LIMIT"], scope="public",
-                                  exempt_when=auth.is_staff)
-    for name in LIMITED_BLUEPRINTS:
-        public(app.blueprints[name])
-    limiter.init_app(app)
+    for name in (PUBLIC, SEARCH):
+        _items(app.config[name])  # a malformed limit fails at start, not on the first request
+    limiter = PublicLimiter(storage_uri(app.config), app.config["RATELIMIT_KEY_PREFIX"])
     app.extensions["public_limiter"] = limiter
-    # Its INFO lines name client addresses; breaches show in the 429 metrics instead.
-    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
-    return limiter
+
+    @app.before_request
+    def _count_public_request():
+        names = request_limits()
+        if not names or auth.is_staff():
+            return
+        client = request.remote_addr or "unknown"
+        for name in names:
+            for item in _items(app.config[name]):
+                if not limiter.hit(item, name, client):
+                    g.retry_after = limiter.seconds_to_reset(item, name, client)
+                    abort(429, f"Too many requests: at most {item} from one client.")
+
+
+def storage_state() -> str:
+    return current_app.extensions["public_limiter"].storage_state()
 
 
 def retry_after() -> str:
     """Retry-After for a 429: seconds until the breached limit's window resets."""
-    limit = current_app.extensions["public_limiter"].current_limit
-    return str(max(1, math.ceil(limit.reset_at - time.time()))) if limit else "60"
+    return str(g.get("retry_after", 60))

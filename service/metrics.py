@@ -1,4 +1,4 @@
-"""Prometheus metrics: requests and latency by route and status, database errors.
+"""Prometheus metrics: requests and latency by route and status, database and limit storage errors.
 
 Under gunicorn with several workers, PROMETHEUS_MULTIPROC_DIR (set by deploy/gunicorn.conf.py)
 makes every worker write its samples there and /metrics add them up."""
@@ -13,6 +13,9 @@ REQUESTS = Counter("registry_http_requests_total", "HTTP requests", ["route", "m
 LATENCY = Histogram("registry_http_request_seconds", "HTTP request latency", ["route", "method"])
 DB_ERRORS = Counter("registry_db_errors_total", "Requests refused because the database failed",
                     ["error"])
+RATE_LIMIT_STORAGE_FAILURES = Counter(
+    "registry_rate_limit_storage_failures_total",
+    "Rate limit storage operations that failed (the counts then fell back to process memory)")
 
 
 def registry():

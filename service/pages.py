@@ -1,5 +1,6 @@
 """Public pages in Chinese, server-rendered (no JavaScript needed)."""
 
+import functools
 import hashlib
 import logging
 import math
@@ -24,8 +25,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
-# Paths that belong to the API and the operators: they keep problem+json and their own headers.
-NOT_PAGES = ("/api", "/openapi.json", "/docs", "/healthz", "/readyz", "/metrics")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -78,8 +77,21 @@ def _setup(state) -> None:
 
 
 def is_page_path(path: str) -> bool:
-    """Whether `path` belongs to the public pages (everything but the API and operator routes)."""
-    return not any(path == prefix or path.startswith(prefix + "/") for prefix in NOT_PAGES)
+    """Whether `path` belongs to the public pages: all but the paths of the other routes (the API,
+    its documentation, health, metrics), which keep problem+json and their own headers. Told
+    apart by the first path segment, so an unknown URL under /api/ is the API's too."""
+    return first_segment(path) not in other_segments(current_app.url_map)
+
+
+def first_segment(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+@functools.lru_cache(maxsize=16)  # per app (tests make many); the URL map is fixed once serving
+def other_segments(url_map) -> frozenset[str]:
+    static = first_segment(current_app.static_url_path or "")
+    return frozenset(first_segment(rule.rule) for rule in url_map.iter_rules()
+                     if rule.endpoint.partition(".")[0] != bp.name) - {static}
 
 
 # --- presentation: plain values for the templates ----------------------------------------------
@@ -237,6 +249,7 @@ def render_page(template: str, *, status: int = 200, cache: str = "public",
 # --- pages -------------------------------------------------------------------------------------
 
 @bp.get("/")
+@limits.public_rate_limit
 def home():
     """Open notices (closing soonest first), the latest others, and the name-check box."""
     now = utcnow()
@@ -312,6 +325,7 @@ def match_explanation(match: dict, query: str, typed_pinyin: bool) -> str:
 
 
 @bp.get("/check")
+@limits.public_rate_limit
 def check():
     """The name check: a verdict first, then each match explained with what to compare."""
     name = request.args.get("name")
@@ -339,6 +353,8 @@ def check():
 
 
 @bp.get("/notices/<id:notice_id>")
+@limits.public_rate_limit
+@limits.search_rate_limit
 def notice(notice_id: int):
     """A notice as printed, with its window, report numbers, roster (filterable) and articles."""
     now = utcnow()
@@ -384,6 +400,7 @@ def notice(notice_id: int):
 
 
 @bp.get("/articles/<id:article_id>")
+@limits.public_rate_limit
 def article(article_id: int):
     """An article with the published notices linked to it."""
     now = utcnow()
@@ -404,6 +421,8 @@ def article(article_id: int):
 
 
 @bp.get("/articles")
+@limits.public_rate_limit
+@limits.search_rate_limit
 def article_search():
     """Articles, newest first, or those matching `q` with a snippet around the hit."""
     query_text = (request.args.get("q") or "").strip()

@@ -14,6 +14,7 @@ from schemas.common import page_schema
 
 from .. import articles, auth
 from ..db import database
+from ..limits import public_rate_limit, search_rate_limit
 from ..models import Article
 from . import Blueprint, JSONBody
 
@@ -32,6 +33,8 @@ def get_article(article_id: int) -> Article:
 
 @blp.route("")
 class Articles(MethodView):
+    @public_rate_limit
+    @search_rate_limit
     @blp.arguments(ArticleQueryArgsSchema(), location="query")
     @blp.response(200, ArticlePageSchema)
     def get(self, args):
@@ -49,6 +52,7 @@ class Articles(MethodView):
 
 @blp.route("/<id:article_id>")
 class ArticleById(MethodView):
+    @public_rate_limit
     @blp.etag
     @blp.response(200, ArticleSchema)
     def get(self, article_id):

@@ -5,6 +5,7 @@ from flask_smorest import abort
 
 from schemas.names import NameCheckSchema, NameQueryArgsSchema
 
+from ..limits import public_rate_limit
 from ..models import utcnow
 from ..namecheck import check_name
 from . import Blueprint, JSONBody
@@ -16,6 +17,7 @@ NAME_CHECK_BODY = JSONBody(NameCheckSchema())
 
 @blp.route("")
 class Names(MethodView):
+    @public_rate_limit
     @blp.arguments(NameQueryArgsSchema(), location="query")
     @blp.response(200, NameCheckSchema)
     def get(self, args):

@@ -18,6 +18,7 @@ from schemas.notices import (
 
 from .. import auth, notices
 from ..db import database
+from ..limits import search_rate_limit
 from ..models import Notice, utcnow
 from . import Blueprint, paginate
 
@@ -55,6 +56,7 @@ def visible_notice(notice_id: int) -> Notice:
 
 @blp.route("")
 class Notices(MethodView):
+    @search_rate_limit
     @blp.arguments(NoticeQueryArgsSchema(), location="query")
     @blp.response(200, NoticePageSchema)
     def get(self, args):

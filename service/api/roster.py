@@ -14,10 +14,12 @@ from schemas.roster import (
     RosterVerificationSchema,
 )
 
-from .. import auth, notices
+from .. import auth, config, notices
+from ..limits import search_rate_limit
 from ..models import RosterEntry
 from ..namecheck import roster_filter
 from ..rosterfile import RosterFileError, read_roster, roster_csv
+from ..routes import uploads
 from . import Blueprint, paginate
 from .notices import visible_notice
 
@@ -36,6 +38,7 @@ ONE_OR_MANY_ENTRIES = {"content": {"application/json": {"schema": {"oneOf": [
 
 @blp.route("/<id:notice_id>/roster")
 class Roster(MethodView):
+    @search_rate_limit
     @blp.arguments(RosterQueryArgsSchema(), location="query")
     @blp.response(200, RosterPageSchema)
     def get(self, args, notice_id):
@@ -100,6 +103,7 @@ def delete_entry(notice_id, entry_id):
 
 
 @blp.route("/<id:notice_id>/roster:import", methods=["POST"])
+@uploads(max_bytes=config.MAX_UPLOAD_BYTES)
 @blp.staff("editor")
 @blp.arguments(RosterImportFileSchema(), location="files")
 @blp.doc(requestBody=ROSTER_FILE)

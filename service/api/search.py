@@ -5,6 +5,7 @@ from flask.views import MethodView
 from schemas.search import SearchArgsSchema, SearchResultSchema
 
 from .. import articles, auth, notices
+from ..limits import search_rate_limit
 from ..models import Notice, utcnow
 from ..namecheck import check_name
 from . import Blueprint
@@ -15,6 +16,7 @@ blp = Blueprint("search", __name__, description="Notices, names and articles in 
 
 @blp.route("")
 class Search(MethodView):
+    @search_rate_limit
     @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchResultSchema)
     def get(self, args):
