@@ -166,7 +166,7 @@ class Server:
         if rate_limit:
             # All load comes from one loopback address: the per-client public limit would turn
             # it into 429s. The limiter still runs (and costs what it costs); it just never trips.
-            env["PUBLIC_RATE_LIMIT"] = rate_limit
+            env["PUBLIC_RATE_LIMIT"] = env["SEARCH_RATE_LIMIT"] = rate_limit
         if threads:
             env["GUNICORN_THREADS"] = str(threads)
         self.log_path = log_path
@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="tree to run gunicorn from (for trying a service change elsewhere)")
     parser.add_argument("--skip-check", action="store_true", help="no one-at-a-time pass")
     parser.add_argument("--rate-limit", default="100000000/minute",
-                        help="PUBLIC_RATE_LIMIT for the server ('' keeps the configured one)")
+                        help="PUBLIC_ and SEARCH_RATE_LIMIT ('' keeps the configured ones)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="more server settings, e.g. NAME_CHECK_CACHE_MB=0 to measure "
                              "every request as a cache miss")

@@ -54,7 +54,8 @@ def main() -> None:
         migrate()
         _, token = issue_token("publisher", "load")
     env = {**os.environ, "DATABASE_URL": args.database_url, "PORT": str(free_port()),
-           "WEB_CONCURRENCY": "2", "PUBLIC_RATE_LIMIT": "1000000/minute", "LOG_LEVEL": "WARNING"}
+           "WEB_CONCURRENCY": "2", "PUBLIC_RATE_LIMIT": "1000000/minute", "LOG_LEVEL": "WARNING",
+           "SEARCH_RATE_LIMIT": "1000000/minute"}
     subprocess.run([Path(sys.executable).parent / "flask", "--app", "service", "seed"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     log_path = ROOT / "bench" / "out" / "mixed-gunicorn.log"

@@ -91,7 +91,7 @@ class SQLiteStorage(Storage):
 
     @property
     def base_exceptions(self):
-        return sqlite3.Error
+        return sqlite3.Error, OSError  # OSError: its folder cannot be made
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per thread, opened in the process that uses it (never across a fork).
@@ -133,7 +133,7 @@ class SQLiteStorage(Storage):
         try:
             self._connection().execute("SELECT 1 FROM counts LIMIT 1").fetchall()
             return True
-        except sqlite3.Error:
+        except self.base_exceptions:
             return False
 
     def reset(self) -> int:

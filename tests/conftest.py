@@ -64,7 +64,7 @@ def app(database_url):
     """The app on a freshly migrated, empty database."""
     # Tests call public routes far faster than a person; test_hardening checks the real limits.
     app = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                      "PUBLIC_RATE_LIMIT": "100000/minute"})
+                      "PUBLIC_RATE_LIMIT": "100000/minute", "SEARCH_RATE_LIMIT": "100000/minute"})
     with database.connection_context():
         migrate()
         if not database_url.startswith("sqlite"):

@@ -158,7 +158,8 @@ def registry(fuzz_database, tmp_path_factory):
     """The seeded registry served by the real gunicorn, with a token for each staff role."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": fuzz_database, "PORT": str(port), "WEB_CONCURRENCY": "2",
-           "PUBLIC_RATE_LIMIT": "100000/minute", "LOG_LEVEL": "WARNING"}
+           "PUBLIC_RATE_LIMIT": "100000/minute", "LOG_LEVEL": "WARNING",
+           "SEARCH_RATE_LIMIT": "100000/minute"}
     for command in ("init-db", "seed"):
         subprocess.run([BIN / "flask", "--app", "service", command], cwd=ROOT, env=env,
                        check=True, capture_output=True)
