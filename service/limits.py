@@ -163,6 +163,7 @@ class PublicLimiter:
         self.fallback = FixedWindowRateLimiter(MemoryStorage())
         self.key_prefix = key_prefix
         self.failed_at = -math.inf
+        self.is_failing = False  # since the last failure, no storage operation has succeeded
 
     def is_degraded(self) -> bool:
         """Whether the counts are in this process's memory, the storage having failed lately."""
@@ -170,18 +171,26 @@ class PublicLimiter:
 
     def _failed(self, reason: str) -> None:
         metrics.RATE_LIMIT_STORAGE_FAILURES.inc()
-        if not self.is_degraded():
-            log.warning("rate limit storage failed (%s); counting in this process's memory",
-                        reason)
-        self.failed_at = time.monotonic()
+        if not self.is_failing:
+            log.warning("rate limit storage failed (%s); counting in this process's memory "
+                        "until it answers again", reason)
+        self.failed_at, self.is_failing = time.monotonic(), True
+
+    def _succeeded(self) -> None:
+        if self.is_failing:
+            log.info("rate limit storage answers again")
+            self.is_failing = False
 
     def _attempt(self, operation):
         """`operation(counter)` on the storage, or on this process's memory while it fails."""
         if not self.is_degraded():
             try:
-                return operation(self.counter)
+                result = operation(self.counter)
             except self.storage.base_exceptions as error:
                 self._failed(f"{type(error).__name__}: {error}")
+            else:
+                self._succeeded()
+                return result
         return operation(self.fallback)
 
     def hit(self, item: RateLimitItem, *keys: str) -> bool:
@@ -198,6 +207,7 @@ class PublicLimiter:
         if self.is_degraded():
             return "degraded"
         if self.storage.check():
+            self._succeeded()
             return "ok"
         self._failed("its health check failed")
         return "degraded"
