@@ -49,6 +49,7 @@ def is_search() -> bool:
     return bool(request.args.get("q", "").strip())
 
 
+# flask-smorest's doc decorator: the OpenAPI of exactly the limited operations lists the 429.
 _documented_429 = flask_smorest.Blueprint.doc(responses={429: "TOO_MANY_REQUESTS"})
 
 
