@@ -42,14 +42,16 @@ def update_article(article_id: int, data: dict, actor: str) -> Article:
         if "notice_ids" in data:
             set_links(article=article,
                       ids=existing_ids(Notice, data["notice_ids"], "notice_ids"))
+        after = present_one(article)
+        changes = {k: [before[k], after[k]] for k in after
+                   if before[k] != after[k] and k != "updated_at"}
+        if not changes:  # nothing changed: nothing to record
+            return article
         article.updated_at = utcnow()
         search.tokenize(article)
         article.save(only=[getattr(Article, field) for field in
                            [*changed, "updated_at", "title_tokens", "body_tokens"]])
         search.reindex(article)
-        after = present_one(article)
-        changes = {k: [before[k], after[k]] for k in after
-                   if before[k] != after[k] and k != "updated_at"}
         audit.record("article.updated", "article", article.id, actor, changes=changes)
     return article
 

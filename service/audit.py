@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from peewee import fn
 
+from . import auth
 from .cache import bump_data_version
 from .db import is_sqlite
 from .models import AuditEvent, utcnow
@@ -14,7 +15,11 @@ def record(action: str, entity: str, entity_id: int | None, actor: str, *,
            changes: dict | None = None, due_at: datetime | None = None) -> None:
     """Append one event; call inside the write's transaction so both land or neither.
 
-    Every write records one, so this is also where the data version counts up."""
+    Every write records one, so this is also where the data version counts up and where the
+    caller's token is confirmed under lock (auth.confirm_caller) — except when the write is the
+    revocation of that very token."""
+    if entity != "token" or action != "token.revoked":
+        auth.confirm_caller()
     bump_data_version()
     AuditEvent.insert(
         at=utcnow(),

@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime
 from functools import wraps
 
-from flask import g, request
+from flask import g, has_request_context, request
 from flask_smorest import abort
 
+from .db import locked
 from .models import ApiToken, utcnow
 
 ROLES = ("editor", "publisher", "admin")  # each includes the ones before it
@@ -64,6 +65,19 @@ def caller() -> ApiToken | None:
     if "token" not in g:
         g.token = _token_from_header()
     return g.token
+
+
+def confirm_caller() -> None:
+    """Inside a write's transaction: the caller's token, read again under lock, is still usable.
+    Revocation locks the same row, so no write by a token commits after its revocation (a
+    request authenticated a moment before it is refused with 401 and writes nothing)."""
+    token = caller() if has_request_context() else None
+    if token is None:
+        return
+    current = locked(ApiToken.select().where(ApiToken.id == token.id))
+    if current is None or not is_usable(current, utcnow()):
+        abort(401, message="The token was revoked or expired during this request; nothing was "
+                           "changed.", headers={"WWW-Authenticate": "Bearer"})
 
 
 def caller_role() -> str:

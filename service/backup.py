@@ -8,7 +8,7 @@ from pathlib import Path
 
 from peewee import DatabaseError, DateField, DateTimeField
 
-from . import search
+from . import notices, search
 from .cache import bump_data_version
 from .db import database, is_sqlite
 from .migrations import LATEST, applied_version
@@ -156,6 +156,10 @@ def import_from(path: Path) -> dict[str, int]:
                 counts[table] += 1
             _flush(models[current], pending)
             _after_import()
+            altered = [notice_id for notice_id, ok in notices.verify_rosters() if not ok]
+            if altered:  # a dump edited by hand, its summary recomputed
+                raise BackupError(f"{path}: the rosters of notices {altered} differ from the "
+                                  "digests recorded when they were published; nothing imported")
             bump_data_version()  # servers already running on the empty database
     except (DatabaseError, ValueError) as error:
         if isinstance(error, BackupError):

@@ -103,7 +103,8 @@ def close_pool() -> None:
 
 def locked(query):
     """The one row of `query`, read inside the current transaction and held until it ends:
-    SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already holds the write
-    lock. None when there is no such row. A state change decides on this row, never on one read
-    before the transaction."""
-    return (query if is_sqlite() else query.for_update()).first()
+    SELECT … FOR NO KEY UPDATE on PostgreSQL (it still lets other transactions insert rows that
+    refer to it, such as links, so a notice and an article locked at once cannot deadlock);
+    SQLite's IMMEDIATE transaction already holds the write lock. None when there is no such row.
+    A state change decides on this row, never on one read before the transaction."""
+    return (query if is_sqlite() else query.for_update("FOR NO KEY UPDATE")).first()
