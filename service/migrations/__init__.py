@@ -8,7 +8,10 @@ from ..db import database, is_sqlite
 from ..models import SchemaVersion
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
-# shipped. v1 creates the tables from the models, so later migrations must check before adding.
+# shipped. Each writes out its own DDL instead of reading service/models.py, so that what a
+# migration does stays what it did the day it shipped, whatever the models become. Until v1 was
+# frozen it built the tables from the models of its day, so a database it made may already have
+# what a later migration adds: check first (IF NOT EXISTS, get_columns).
 MIGRATIONS = [(1, "v0001_initial"), (2, "v0002_search_speed"), (3, "v0003_article_title_index"),
               (4, "v0004_roster_integrity")]
 LATEST = MIGRATIONS[-1][0]
@@ -23,11 +26,14 @@ def applied_version() -> int:
     return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
-def migrate() -> list[int]:
-    """Apply every pending migration, each in its own transaction (so that one's locks are not
-    held while the next builds an index); returns the versions applied (none if current)."""
+def migrate(up_to: int = LATEST) -> list[int]:
+    """Apply every pending migration up to version `up_to`, each in its own transaction (so that
+    one's locks are not held while the next builds an index); returns the versions applied (none
+    if current)."""
     applied = []
     for version, module in MIGRATIONS:
+        if version > up_to:
+            break
         with database.atomic():
             if not is_sqlite():
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))

@@ -7,14 +7,17 @@ The variant key used to fold middle dots before NFKC, so a compatibility charact
 turns into "." (U+2024 ONE DOT LEADER, U+FE52, "⒈" …) kept a "." where every other dot became
 "·"; it now folds after NFKC, which leaves no "." in any variant key."""
 
-from ..models import DataVersion
-
+# IF EXISTS: databases made by v1 while it still built the tables from the live models never had
+# them.
 REDUNDANT_INDEXES = ("roster_entry_notice_id", "roster_pinyin_entry_id", "roster_entry_exact_key")
 
 
 def upgrade(db, is_sqlite: bool) -> None:
-    DataVersion.create_table(safe=True)
-    DataVersion.insert(id=1, version=0).on_conflict_ignore().execute()
+    # Written out rather than DataVersion.create_table(): the model may change, this may not.
+    db.execute_sql('CREATE TABLE IF NOT EXISTS "data_version" '
+                   '("id" INTEGER NOT NULL PRIMARY KEY, "version" INTEGER NOT NULL)')
+    db.execute_sql('INSERT INTO "data_version" ("id", "version") VALUES (1, 0) '
+                   "ON CONFLICT DO NOTHING")
     for index in REDUNDANT_INDEXES:
         db.execute_sql(f"DROP INDEX IF EXISTS {index}")
     db.execute_sql("UPDATE roster_entry SET variant_key = REPLACE(variant_key, '.', '·') "

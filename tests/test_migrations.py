@@ -1,0 +1,127 @@
+"""Migrations build the same schema on every run, whatever the models have become since.
+
+tests/migration_schemas.json holds the schemas as the database reports them, dumped with
+`schema_of` below: "v1" from migration 1 as it ran at commit 3a52a57 (the last commit before
+migration 2), "v3" from migrations 1-3 at commit 51a0f4f (before migration 1 was frozen as SQL).
+PostgreSQL's part is as PostgreSQL 15 words index and default definitions."""
+
+import json
+from pathlib import Path
+
+import pytest
+from peewee import TextField
+
+from service import create_app, models
+from service.db import database, is_sqlite
+from service.migrations import applied_version, migrate
+from service.migrations.v0002_search_speed import REDUNDANT_INDEXES
+
+SCHEMAS = json.loads((Path(__file__).parent / "migration_schemas.json").read_text())
+
+
+def schema_of(db) -> dict:
+    """Every table's columns, indexes and constraints, as the database itself reports them."""
+    return _sqlite_schema(db) if is_sqlite() else _postgres_schema(db)
+
+
+def _rows(db, sql: str, params=()) -> list[list]:
+    return [list(row) for row in db.execute_sql(sql, params).fetchall()]
+
+
+def _sqlite_schema(db) -> dict:
+    schema = {}
+    for name, sql in _rows(db, "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+        indexes = []
+        for _, index, unique, origin, _ in _rows(db, f'PRAGMA index_list("{name}")'):
+            columns = [column for _, _, column in _rows(db, f'PRAGMA index_info("{index}")')]
+            indexes.append([index, unique, origin, columns])
+        foreign_keys = _rows(db, f'PRAGMA foreign_key_list("{name}")')
+        schema[name] = {
+            "columns": [row[1:] for row in _rows(db, f'PRAGMA table_info("{name}")')],
+            "indexes": sorted(indexes),
+            "foreign_keys": sorted(row[2:] for row in foreign_keys),
+            **({"virtual": sql} if sql.startswith("CREATE VIRTUAL") else {}),
+        }
+    return schema
+
+
+def _postgres_schema(db) -> dict:
+    schema = {}
+    for (name,) in _rows(db, "SELECT table_name FROM information_schema.tables "
+                             "WHERE table_schema = 'public' ORDER BY table_name"):
+        schema[name] = {
+            "columns": _rows(db, "SELECT column_name, data_type, character_maximum_length, "
+                                 "is_nullable, column_default, generation_expression "
+                                 "FROM information_schema.columns WHERE table_schema = 'public' "
+                                 "AND table_name = %s ORDER BY ordinal_position", (name,)),
+            "indexes": _rows(db, "SELECT indexname, indexdef FROM pg_indexes "
+                                 "WHERE schemaname = 'public' AND tablename = %s "
+                                 "ORDER BY indexname", (name,)),
+            "constraints": _rows(db, "SELECT conname, pg_get_constraintdef(oid) "
+                                     "FROM pg_constraint WHERE conrelid = %s::regclass "
+                                     "ORDER BY conname", (name,)),
+        }
+    return schema
+
+
+@pytest.fixture
+def empty_db(empty_database_url):
+    """A connection to a database with no tables yet."""
+    create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
+    with database.connection_context():
+        yield database
+    database.close_all()
+
+
+def dialect() -> str:
+    return "sqlite" if is_sqlite() else "postgres"
+
+
+def test_migrations_1_to_3_build_the_schema_they_always_built(empty_db):
+    assert migrate(up_to=3) == [1, 2, 3]
+
+    assert schema_of(empty_db) == SCHEMAS["v3"][dialect()]
+
+
+def test_migration_1_builds_the_first_schema(empty_db):
+    assert migrate(up_to=1) == [1]
+
+    assert schema_of(empty_db) == SCHEMAS["v1"][dialect()]
+
+
+def test_migration_1_ignores_fields_and_tables_added_to_the_models_later(empty_db, monkeypatch):
+    class AddedLater(models.BaseModel):
+        note = TextField()
+
+    monkeypatch.setattr(models, "TABLES", [*models.TABLES, AddedLater])
+    models.Notice._meta.add_field("added_later", TextField(null=True, index=True))
+    try:
+        migrate(up_to=1)
+    finally:
+        models.Notice._meta.remove_field("added_later")
+        delattr(models.Notice, "added_later")
+
+    schema = schema_of(empty_db)
+    assert "added_later" not in [column[0] for column in schema["notice"]["columns"]]
+    assert schema == SCHEMAS["v1"][dialect()]
+
+
+def test_later_migrations_upgrade_a_database_made_by_the_old_migration_1(empty_db):
+    # Before it was frozen, migration 1 built the tables from the models of its day; from
+    # 91f0f71 on those no longer declared the three indexes that migration 2 drops.
+    migrate(up_to=1)
+    for index in REDUNDANT_INDEXES:
+        empty_db.execute_sql(f"DROP INDEX {index}")
+
+    assert migrate(up_to=3) == [2, 3]
+
+    assert applied_version() == 3
+    assert schema_of(empty_db) == SCHEMAS["v3"][dialect()]
+
+
+def test_a_migrated_database_is_left_alone(empty_db):
+    migrate(up_to=3)
+
+    assert migrate(up_to=3) == []
+    assert schema_of(empty_db) == SCHEMAS["v3"][dialect()]
