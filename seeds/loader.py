@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 from service import articles, notices
-from service.config import DEFAULTS
 from service.db import database, is_sqlite
 from service.models import Article, Notice
 
@@ -18,9 +17,10 @@ def _read(name: str) -> list[dict]:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-def load_seeds(*, default_timezone: str = DEFAULTS["NOTICE_TIMEZONE"],
-               region: str = DEFAULTS["PHONE_REGION"]) -> dict:
-    """Add the seed articles and notices that are not there yet (by title and date)."""
+def load_seeds(*, default_timezone: str, region: str) -> dict:
+    """Add the seed articles and notices that are not there yet (by title and date); windows
+    without a timezone and numbers without +country are read as NOTICE_TIMEZONE and
+    PHONE_REGION are, through the API."""
     added = {"notices": 0, "articles": 0}
     with database.atomic():
         if not is_sqlite():  # several replicas seeding at once must not add the page twice

@@ -6,7 +6,8 @@ from . import config, logs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app from the environment (and `test_config`, for tests)."""
+    """Build the app from the environment (and `test_config`, for tests: settings may be given
+    as text, as the environment would, or already typed)."""
     app = Flask(__name__)
     app.config.update(config.from_env())
     app.config.update(
@@ -20,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,  # routes.uploads raises it for a route
     )
     if test_config:
-        app.config.update(test_config)
+        app.config.update(config.parse(test_config))
     from .api.parsing import JSONProvider
 
     app.json = JSONProvider(app)  # reads JSON within bounds

@@ -99,8 +99,8 @@ class AnswerCache:
 def init_app(app: Flask) -> None:
     """One cache per kind of answer, per app (tests run many apps on many databases)."""
     app.extensions["answer_caches"] = {
-        "names": AnswerCache(int(app.config["NAME_CHECK_CACHE_MB"]) * 1024 * 1024),
-        "articles": AnswerCache(int(app.config["ARTICLE_SEARCH_CACHE_MB"]) * 1024 * 1024),
+        "names": AnswerCache(app.config["NAME_CHECK_CACHE_MB"] * 1024 * 1024),
+        "articles": AnswerCache(app.config["ARTICLE_SEARCH_CACHE_MB"] * 1024 * 1024),
     }
 
 

@@ -49,12 +49,17 @@ def init_db_command():
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load the records in seeds/; a second run adds nothing."""
     from seeds.loader import load_seeds
 
     with migrated_database():
-        added = load_seeds()
+        try:  # e.g. the page's numbers are not valid numbers of PHONE_REGION
+            added = load_seeds(default_timezone=current_app.config["NOTICE_TIMEZONE"],
+                               region=current_app.config["PHONE_REGION"])
+        except ValidationError as error:
+            raise click.ClickException(_format_errors(flatten_messages(error.messages))) from None
     click.echo(f"seeded: {counted(added['notices'], 'notice')}, "
                f"{counted(added['articles'], 'article')} added")
 

@@ -222,7 +222,7 @@ def _items(text: str) -> list[RateLimitItem]:
 def init_app(app: Flask) -> None:
     """Count the public requests of the routes that say so. Its hook reads the caller's token:
     register it after db.init_app's."""
-    hops = int(app.config["TRUSTED_PROXY_HOPS"])
+    hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         # Behind a reverse proxy the client is in X-Forwarded-For, set by the last `hops` proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

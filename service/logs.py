@@ -60,7 +60,7 @@ def configure(level: str) -> None:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    root.setLevel(level)
 
 
 def init_app(app: Flask) -> None:

@@ -208,15 +208,14 @@ class NoticeScheduler:
 
 def run_forever(app) -> None:
     """The `scheduler` command: run until SIGTERM or SIGINT."""
-    days = app.config.get("ROSTER_PUBLIC_DAYS_AFTER_CLOSE")
     notice_scheduler = NoticeScheduler(
         app.config["DATABASE_URL"], app.config["NOTICE_TIMEZONE"],
-        poll_seconds=float(app.config["SCHEDULER_POLL_SECONDS"]),
-        roster_public_days=int(days) if days not in (None, "") else None,
+        poll_seconds=app.config["SCHEDULER_POLL_SECONDS"],
+        roster_public_days=app.config["ROSTER_PUBLIC_DAYS_AFTER_CLOSE"],
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job run at INFO
-    if app.config.get("SCHEDULER_METRICS_PORT"):
-        start_http_server(int(app.config["SCHEDULER_METRICS_PORT"]),
+    if app.config["SCHEDULER_METRICS_PORT"] is not None:
+        start_http_server(app.config["SCHEDULER_METRICS_PORT"],
                           addr=app.config["SCHEDULER_METRICS_ADDR"])
     signal.signal(signal.SIGTERM, notice_scheduler.stop)
     signal.signal(signal.SIGINT, notice_scheduler.stop)

@@ -473,7 +473,7 @@ def test_spreadsheet_attacks_are_refused_fast_and_change_nothing(client, tokens,
 
 def test_import_over_the_time_budget_is_refused_and_changes_nothing(app, client, tokens):
     notice = post_notice(client, tokens, NOTICE)
-    app.config["ROSTER_IMPORT_SECONDS"] = "0"
+    app.config["ROSTER_IMPORT_SECONDS"] = 0
     errors = assert_refused(upload(client, tokens["editor"], notice["id"], "r.csv", b"name\nA\n"))
     assert errors == {"file": ["reading the file took more than 0 s; split it into smaller files"]}
     assert staff_roster(client, tokens, notice["id"]) == [("张心怡", None, None)]

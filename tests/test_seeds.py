@@ -1,6 +1,10 @@
 """The seed page of 中国电子报 (2024-01-26), as the API shows it after `seed`."""
 
+import json
+
 import pytest
+
+from seeds import loader
 
 NOTICE_TITLE = "《中国电子报》通过2023年度新闻记者证核验人员名单公示"
 ROSTER = ["刘东", "胡春民", "连晓东", "诸玲珍", "张心怡", "徐恒", "吴丽琳", "李玉峰", "邱江勇",
@@ -120,3 +124,35 @@ def test_seed_name_check_finds_a_roster_name(seeded, client):
     assert match["match"] == "exact"
     assert match["notice"]["title"] == NOTICE_TITLE
     assert match["notice"]["status"] == "closed"
+
+
+def test_seed_reads_numbers_and_dateless_windows_as_the_settings_say(app, runner, client,
+                                                                    tmp_path, monkeypatch):
+    record = {"title": "香港公示", "category": "press_credential_verification",
+              "issuer": "某报", "issued_on": "2024-01-26", "body": "",
+              "window": {"start": "2024-01-26", "end": "2024-02-05"},
+              "contacts": [{"number": "2123 4567", "label": "举报电话"}],
+              "roster": [{"name": "张心怡"}], "article_titles": [], "publish": True}
+    (tmp_path / "notices.json").write_text(json.dumps([record]), encoding="utf-8")
+    (tmp_path / "articles.json").write_text("[]", encoding="utf-8")
+    monkeypatch.setattr(loader, "DATA", tmp_path)
+    app.config.update(PHONE_REGION="HK", NOTICE_TIMEZONE="Europe/Berlin")
+
+    result = runner.invoke(args=["seed"])
+
+    assert result.exit_code == 0, result.output
+    [notice] = client.get("/api/v1/notices").json()["items"]
+    assert notice["window"]["timezone"] == "Europe/Berlin"
+    assert notice["window"]["opens_at"] == "2024-01-26T00:00:00+01:00"
+    assert notice["contacts"][0]["e164"] == "+85221234567"
+
+
+def test_seed_page_numbers_are_not_numbers_of_another_region(app, runner, client):
+    app.config.update(PHONE_REGION="HK")
+
+    result = runner.invoke(args=["seed"])
+
+    assert result.exit_code == 1
+    assert "contacts.0.number" in result.output and "region HK" in result.output
+    assert client.get("/api/v1/notices").json()["items"] == []
+    assert client.get("/api/v1/articles").json()["items"] == []

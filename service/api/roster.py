@@ -115,7 +115,7 @@ def import_roster(files, notice_id):
     upload = files["file"]
     try:
         rows = read_roster(upload.read(), upload.filename or "",
-                           seconds=float(current_app.config["ROSTER_IMPORT_SECONDS"]))
+                           seconds=current_app.config["ROSTER_IMPORT_SECONDS"])
     except RosterFileError as error:
         abort(422, errors=error.errors, message="The roster file has errors; nothing was imported.")
     added = notices.add_roster_entries(notice.id, rows, auth.actor_name(), action="roster.imported",
