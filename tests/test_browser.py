@@ -4,12 +4,13 @@
 developer's machine and fail in CI."""
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.builders import today
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,10 +82,6 @@ def pages(browser):
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
 
 def publish_notice(client, tokens, *, title, roster, start, end, article_ids=(), body=""):
     response = client.post("/api/v1/notices", token=tokens["editor"], json={

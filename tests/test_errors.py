@@ -2,18 +2,8 @@
 
 import pytest
 
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body
+from tests.problems import PROBLEM_CONTENT_TYPE as PROBLEM
+from tests.problems import assert_problem
 
 
 def test_unknown_route_is_404_problem(client):

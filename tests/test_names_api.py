@@ -1,9 +1,7 @@
 """The public name check, GET /api/v1/names?q=, over HTTP."""
 
-import time
 from datetime import datetime, timedelta
 from importlib import import_module
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,10 +9,9 @@ from service import namecheck
 from service.cache import bump_data_version
 from service.db import database, is_sqlite
 from service.models import RosterEntry
-from tests.builders import post_notice
+from tests.builders import SHANGHAI, check, post_notice
 
 NAMES = "/api/v1/names"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def make_notice(client, tokens, *, title, roster, start="2024-01-26", end="2024-02-05",
@@ -32,12 +29,6 @@ def withdraw(client, tokens, notice_id, reason="名单有误"):
     response = client.post(f"/api/v1/notices/{notice_id}/withdraw", json={"reason": reason},
                            token=tokens["publisher"])
     assert response.status_code == 200, response.text
-
-
-def check(client, q):
-    response = client.get(NAMES, params={"q": q})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def roster_ids(client, tokens, notice_id):
@@ -258,15 +249,11 @@ def publish_opening_soon(client, tokens, *, title: str, name: str) -> datetime:
     return opens_at
 
 
-def wait_until(instant: datetime) -> None:
-    time.sleep(max(0.0, (instant - datetime.now(SHANGHAI)).total_seconds()) + 0.2)
-
-
-def test_a_cached_status_turns_when_the_window_opens(client, tokens):
+def test_a_cached_status_turns_when_the_window_opens(client, tokens, time_machine):
     opens_at = publish_opening_soon(client, tokens, title="即将开始的公示", name="缓存测")
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "scheduled"
 
-    wait_until(opens_at)
+    time_machine.move_to(opens_at)  # the server runs in this process: its clock moves too
 
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "open"
 
@@ -283,7 +270,8 @@ def test_exact_matches_are_not_crowded_out_by_variants(client, tokens, monkeypat
         ("exact", older["title"]), ("variant", "较新的公示二"), ("variant", "较新的公示一")]
 
 
-def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeypatch):
+def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeypatch,
+                                                         time_machine):
     monkeypatch.setattr(namecheck, "MAX_MATCHES_PER_KIND", 1)
     today = datetime.now(SHANGHAI).date()
     make_notice(client, tokens, title="正在公示", roster=["缓存测"],
@@ -291,7 +279,7 @@ def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeyp
     opens_at = publish_opening_soon(client, tokens, title="即将开始的公示", name="缓存测")
     assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["正在公示"]
 
-    wait_until(opens_at)
+    time_machine.move_to(opens_at)
 
     # Both open now; the newer notice comes first and is the one shown.
     assert [m["notice"]["title"] for m in check(client, "缓存测")["matches"]] == ["即将开始的公示"]

@@ -1,36 +1,16 @@
 """Notices over HTTP: drafts, windows, status from the clock, lifecycle, corrections, ETags,
-article links and the 422/400/413 answers to bad input (CONTRACT §2-§3)."""
+article links and the 422/400/413 answers to bad input (README.md, "The API in brief")."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from service.models import Notice
-from tests.builders import post_notice
+from tests.builders import SEED_TITLE, SHANGHAI, audit_events, notice_payload, post_notice
+from tests.problems import assert_problem
 
 NOTICES = "/api/v1/notices"
 AUDIT = "/api/v1/audit"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
-SEED_TITLE = "《中国电子报》通过2023年度新闻记者证核验人员名单公示"
-
-
-def notice_payload(**overrides) -> dict:
-    payload = {
-        "title": SEED_TITLE,
-        "category": "press_credential_verification",
-        "issuer": "中国电子报",
-        "issued_on": "2024-01-26",
-        "body": "经审核，现将通过2023年度新闻记者证核验人员名单予以公示。",
-        "window": {"start": "2024-01-26", "end": "2024-02-05"},
-        "contacts": [
-            {"number": "010-83138953", "label": "举报电话"},
-            {"number": "010-64081702"},
-        ],
-    }
-    payload.update(overrides)
-    return payload
 
 
 def future_window(days_ahead: int = 30, length: int = 10) -> dict:
@@ -43,18 +23,6 @@ def window_around_now() -> dict:
     now = datetime.now(SHANGHAI).replace(microsecond=0)
     return {"opens_at": (now - timedelta(hours=1)).isoformat(),
             "closes_at": (now + timedelta(days=2)).isoformat()}
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    """An application/problem+json answer with `status` whose `errors` name each of `fields`."""
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert PROBLEM_KEYS <= body.keys(), body
-    assert body["status"] == status
-    for field in fields:
-        assert field in body.get("errors", {}), body
-    return body
 
 
 def create(client, tokens, **overrides) -> dict:
@@ -70,13 +38,6 @@ def publish(client, tokens, notice_id: int) -> dict:
 
 def create_published(client, tokens, **overrides) -> dict:
     return post_notice(client, tokens, notice_payload(**overrides), publish=True)
-
-
-def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:
-    response = client.get(AUDIT, params={"entity": "notice", "entity_id": notice_id,
-                                         "action": action}, token=tokens["publisher"])
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
 
 
 def get_staff(client, tokens, notice_id: int) -> dict:

@@ -4,17 +4,15 @@ import re
 import uuid
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from service import create_app, pages
 from service import notices as notice_domain
 from service.models import Notice, utcnow
-from tests.builders import post_notice
+from tests.builders import SHANGHAI, post_notice, today
 from tests.conftest import serve
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 HOSTILE = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "名" * 3000,
@@ -73,10 +71,6 @@ def get_page(client, path, status=200, **params) -> Page:
     assert response.status_code == status, response.text[:2000]
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     return Page(response.text)
-
-
-def today() -> date:
-    return datetime.now(SHANGHAI).date()
 
 
 def make_notice(client, tokens, *, title="记者证核验人员名单公示", roster=("刘东", "张心怡"),

@@ -1,13 +1,16 @@
 """Who may do what: the public, editor < publisher < admin, and bad credentials."""
 
+from functools import partial
+
 import pytest
 
 from service.auth import hash_token
 from service.models import ApiToken, utcnow
+from tests import builders
 from tests.builders import post_notice
+from tests.problems import assert_problem
 
 NOTICES = "/api/v1/notices"
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
 # Every staff route, with {notice}, {entry} and {article} filled from real rows.
 STAFF_ROUTES = [
@@ -34,25 +37,7 @@ PUBLIC_ROUTES = [
 ]
 
 
-def notice_payload(**overrides) -> dict:
-    payload = {
-        "title": "《中国电子报》通过2023年度新闻记者证核验人员名单公示",
-        "category": "press_credential_verification",
-        "issuer": "中国电子报",
-        "window": {"start": "2024-01-26", "end": "2024-02-05"},
-        "contacts": [{"number": "010-83138953"}],
-        "roster": [{"name": "张心怡"}, {"name": "王小明"}],
-    }
-    payload.update(overrides)
-    return payload
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert PROBLEM_KEYS <= body.keys(), body
-    return body
+notice_payload = partial(builders.notice_payload, roster=[{"name": "张心怡"}, {"name": "王小明"}])
 
 
 def assert_unauthorized(response) -> None:

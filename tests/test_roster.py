@@ -1,18 +1,18 @@
 """A notice's roster over HTTP: order, paging, masking, adding, removing and file import."""
 
 import hashlib
-import io
 import json
 import threading
+from functools import partial
 
-import openpyxl
 import pytest
 
-from tests.builders import post_notice
+from tests import builders
+from tests.builders import audit_events, post_notice, xlsx_bytes
+from tests.problems import assert_problem
 
 NOTICES = "/api/v1/notices"
 AUDIT = "/api/v1/audit"
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
 ROSTER = [
     {"name": "王小明", "organization": "中国电子报社", "credential_no": "A11000012345"},
     {"name": "李娜", "organization": "中国电子报社", "credential_no": "A11000016789"},
@@ -20,27 +20,7 @@ ROSTER = [
 ]
 
 
-def notice_payload(**overrides) -> dict:
-    payload = {
-        "title": "《中国电子报》通过2023年度新闻记者证核验人员名单公示",
-        "category": "press_credential_verification",
-        "issuer": "中国电子报",
-        "window": {"start": "2024-01-26", "end": "2024-02-05"},
-        "contacts": [{"number": "010-83138953"}],
-        "roster": ROSTER,
-    }
-    payload.update(overrides)
-    return payload
-
-
-def assert_problem(response, status: int, *fields: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert PROBLEM_KEYS <= body.keys(), body
-    for field in fields:
-        assert field in body.get("errors", {}), body
-    return body
+notice_payload = partial(builders.notice_payload, roster=ROSTER)
 
 
 def create(client, tokens, **overrides) -> dict:
@@ -62,26 +42,9 @@ def names(client, tokens, notice_id: int) -> list[tuple[int, str]]:
     return [(entry["position"], entry["name"]) for entry in items]
 
 
-def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:
-    response = client.get(AUDIT, params={"entity": "notice", "entity_id": notice_id,
-                                         "action": action}, token=tokens["publisher"])
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
-
-
 def upload(client, tokens, notice_id: int, filename: str, data: bytes, mimetype: str):
     return client.post(f"{NOTICES}/{notice_id}/roster:import",
                        files={"file": (filename, data, mimetype)}, token=tokens["editor"])
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -7,22 +7,16 @@ import os
 import time
 import zipfile
 
-import openpyxl
 import pytest
 
 from service import rosterfile
 from service.rosterfile import RosterFileError, read_roster, spreadsheet_safe
+from tests import builders
 from tests.builders import post_notice
 
 
 def xlsx_bytes(*rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return builders.xlsx_bytes(rows)
 
 
 def roster_errors(data: bytes, filename: str = "roster.csv") -> dict[str, list[str]]:

@@ -1,18 +1,16 @@
 """Search over HTTP: name-check folding and ordering, article full-text search, unified search."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from service import articles, search
 from service.models import Article
-from tests.builders import post_notice
+from tests.builders import SHANGHAI, check, post_notice
 
 NAMES = "/api/v1/names"
 ARTICLES = "/api/v1/articles"
 SEARCH = "/api/v1/search"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIDDLE_DOT = "\u00b7"
 ROSTER_DOT_NAME = f"阿依古丽{MIDDLE_DOT}买买提"
 
@@ -39,12 +37,6 @@ def window_in_future():
     today = datetime.now(SHANGHAI).date()
     return {"start": (today + timedelta(days=20)).isoformat(),
             "end": (today + timedelta(days=30)).isoformat()}
-
-
-def check(client, q):
-    response = client.get(NAMES, params={"q": q})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def kinds_by_name(body):
