@@ -90,21 +90,26 @@ def test_migration_1_builds_the_first_schema(empty_db):
     assert schema_of(empty_db) == SCHEMAS["v1"][dialect()]
 
 
-def test_migration_1_ignores_fields_and_tables_added_to_the_models_later(empty_db, monkeypatch):
+@pytest.mark.parametrize("version", [1, 3])
+def test_migrations_ignore_fields_and_tables_added_to_the_models_later(empty_db, monkeypatch,
+                                                                       version):
     class AddedLater(models.BaseModel):
         note = TextField()
 
     monkeypatch.setattr(models, "TABLES", [*models.TABLES, AddedLater])
-    models.Notice._meta.add_field("added_later", TextField(null=True, index=True))
+    changed = (models.Notice, models.DataVersion, models.SchemaVersion)
+    for model in changed:
+        model._meta.add_field("added_later", TextField(null=True, index=True))
     try:
-        migrate(up_to=1)
+        migrate(up_to=version)
     finally:
-        models.Notice._meta.remove_field("added_later")
-        delattr(models.Notice, "added_later")
+        for model in changed:
+            model._meta.remove_field("added_later")
+            delattr(model, "added_later")
 
     schema = schema_of(empty_db)
     assert "added_later" not in [column[0] for column in schema["notice"]["columns"]]
-    assert schema == SCHEMAS["v1"][dialect()]
+    assert schema == SCHEMAS[f"v{version}"][dialect()]
 
 
 def test_later_migrations_upgrade_a_database_made_by_the_old_migration_1(empty_db):

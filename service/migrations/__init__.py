@@ -17,6 +17,10 @@ MIGRATIONS = [(1, "v0001_initial"), (2, "v0002_search_speed"), (3, "v0003_articl
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
+# The ledger of applied versions (models.SchemaVersion), written out like the migrations.
+LEDGER = ('CREATE TABLE IF NOT EXISTS "schema_version" '
+          '("version" INTEGER NOT NULL PRIMARY KEY, "applied_at" {} NOT NULL)')
+LEDGER_BY_SQLITE = {True: LEDGER.format("DATETIME"), False: LEDGER.format("TIMESTAMP")}
 
 
 def applied_version() -> int:
@@ -37,7 +41,7 @@ def migrate(up_to: int = LATEST) -> list[int]:
         with database.atomic():
             if not is_sqlite():
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
-            SchemaVersion.create_table(safe=True)
+            database.execute_sql(LEDGER_BY_SQLITE[is_sqlite()])
             if version > applied_version():
                 import_module(f"{__name__}.{module}").upgrade(database, is_sqlite())
                 SchemaVersion.create(version=version)
