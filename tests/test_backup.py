@@ -31,7 +31,7 @@ def refused(app, *args: str) -> str:
 
 
 def run(app, *args: str) -> str:
-    result = CliRunner().invoke(app.cli, list(args), catch_exceptions=False)
+    result = app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
