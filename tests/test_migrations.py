@@ -2,8 +2,9 @@
 
 tests/migration_schemas.json holds the schemas as the database reports them, dumped with
 `schema_of` below: "v1" from migration 1 as it ran at commit 3a52a57 (the last commit before
-migration 2), "v3" from migrations 1-3 at commit 51a0f4f (before migration 1 was frozen as SQL).
-PostgreSQL's part is as PostgreSQL 15 words index and default definitions."""
+migration 2), "v3" from migrations 1-3 at commit 51a0f4f and "v4" from migrations 1-4 at commit
+f3ed3e1, both before migration 1 was frozen as SQL. PostgreSQL's part is as PostgreSQL 15 words
+index and default definitions."""
 
 import json
 from pathlib import Path
@@ -78,10 +79,11 @@ def dialect() -> str:
     return "sqlite" if is_sqlite() else "postgres"
 
 
-def test_migrations_1_to_3_build_the_schema_they_always_built(empty_db):
-    assert migrate(up_to=3) == [1, 2, 3]
+@pytest.mark.parametrize("version", [3, 4])
+def test_migrations_build_the_schema_they_always_built(empty_db, version):
+    assert migrate(up_to=version) == list(range(1, version + 1))
 
-    assert schema_of(empty_db) == SCHEMAS["v3"][dialect()]
+    assert schema_of(empty_db) == SCHEMAS[f"v{version}"][dialect()]
 
 
 def test_migration_1_builds_the_first_schema(empty_db):
@@ -119,10 +121,10 @@ def test_later_migrations_upgrade_a_database_made_by_the_old_migration_1(empty_d
     for index in REDUNDANT_INDEXES:
         empty_db.execute_sql(f"DROP INDEX {index}")
 
-    assert migrate(up_to=3) == [2, 3]
+    assert migrate(up_to=4) == [2, 3, 4]
 
-    assert applied_version() == 3
-    assert schema_of(empty_db) == SCHEMAS["v3"][dialect()]
+    assert applied_version() == 4
+    assert schema_of(empty_db) == SCHEMAS["v4"][dialect()]
 
 
 def test_a_migrated_database_is_left_alone(empty_db):
