@@ -19,12 +19,12 @@ import pytest
 import requests
 
 from tests import test_fuzz
+from tests.problems import PROBLEM_CONTENT_TYPE as PROBLEM
 from tests.test_fuzz import Registry
 
 # The fuzz's own seeded registry behind gunicorn, one per database (a separate instance here).
 fuzz_database, registry = test_fuzz.fuzz_database, test_fuzz.registry
 
-PROBLEM = "application/problem+json"
 MARK = "\u27e6hostile\u27e7"  # stands for the hostile value in a plain body until it is encoded
 DAY = date.today() + timedelta(days=30)
 LATER = {"end", "closes_at", "to"}  # fields the schema orders after their pair: a later plain day
