@@ -52,6 +52,27 @@ def matches(query: str, *, title_only: bool = False):
     return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
 
 
+def match_sql(query: str, *, title_only: bool = False) -> tuple[str, list] | None:
+    """A raw SQL condition on `article` rows: the article contains the query (as phrases), with
+    its parameters; None if nothing is searchable. Through the full-text indexes on both."""
+    if is_sqlite():
+        expression = textsearch.fts5_match(query, "title" if title_only else None)
+        if expression is None:
+            return None
+        return "id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)", [expression]
+    expression = textsearch.tsquery(query)
+    if expression is None:
+        return None
+    # The title's own index (migration 3), not the weighted search_vector, for title hits.
+    vector = "to_tsvector('simple', title_tokens)" if title_only else "search_vector"
+    return f"{vector} @@ to_tsquery('simple', %s)", [expression]
+
+
+def indexed_by(index: str) -> str:
+    """SQLite's INDEXED BY clause for `index` (PostgreSQL's planner needs no telling)."""
+    return f" INDEXED BY {index}" if is_sqlite() else ""
+
+
 def title_first(query: str):
     """ORDER BY term putting articles whose title holds the query first."""
     return Case(None, [(matches(query, title_only=True), 0)], 1)

@@ -10,7 +10,7 @@ from ..models import SchemaVersion
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
 # shipped. v1 creates the tables from the models, so later migrations must check before adding.
 MIGRATIONS = [(1, "v0001_initial"), (2, "v0002_search_speed"), (3, "v0003_article_title_index"),
-              (4, "v0004_roster_integrity")]
+              (4, "v0004_roster_integrity"), (5, "v0005_article_grams")]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
