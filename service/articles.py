@@ -113,17 +113,18 @@ def _facets(matches: list[tuple]) -> dict[str, dict[str, int]]:
     return {name: dict(sorted(counter.items())) for name, counter in facets.items()}
 
 
-def _title_hits(q: str | None) -> set[int]:
+def _title_hits(where: str, params: list, q: str | None) -> set[int]:
+    """The ids of the matches whose title holds the query."""
     found = search.match_sql(q, title_only=True) if q else None
     if found is None:
         return set()
     return {article_id for (article_id,) in database.execute_sql(
-        f"SELECT id FROM article WHERE {found[0]}", found[1])}
+        f"SELECT id FROM article WHERE {where} AND {found[0]}", params + found[1])}
 
 
-def _ranked_in_memory(matches: list[tuple], q: str | None, offset: int, size: int) -> list[int]:
+def _ranked_in_memory(matches: list[tuple], title_hits: set[int], offset: int,
+                      size: int) -> list[int]:
     """Ids of one page of `matches` (all of them): title hits first, then newest first."""
-    title_hits = _title_hits(q)
     ranked = sorted(matches, key=lambda m: (str(m[3]), m[0]), reverse=True)
     ranked.sort(key=lambda m: m[0] not in title_hits)
     return [m[0] for m in ranked[offset:offset + size]]
@@ -175,8 +176,11 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
             matches = _newest_matches(where, params)
             complete = len(matches) <= TOTAL_BOUND
             matches = matches[:TOTAL_BOUND]
-            ids = (_ranked_in_memory(matches, q, offset, page_size) if complete
-                   else _ranked_through_the_index(where, params, q, offset, page_size))
+            if complete:
+                title_hits = _title_hits(where, params, q)
+                ids = _ranked_in_memory(matches, title_hits, offset, page_size)
+            else:
+                ids = _ranked_through_the_index(where, params, q, offset, page_size)
             items = present(_read(ids), staff=staff, q=q)
         return {"items": items, "total": len(matches),
                 "total_relation": "eq" if complete else "gte", "page": page,
