@@ -77,12 +77,14 @@ TOTAL_BOUND = 10_000
 
 
 def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
-                to: date | None) -> tuple[str, list]:
-    """The filters as a raw SQL condition on article rows, and its parameters."""
+                to: date | None, *, highest_ids: int | None = None) -> tuple[str, list]:
+    """The filters as a raw SQL condition on article rows, and its parameters; `highest_ids` as
+    in search.match_sql, when q is the only filter."""
     param = database.param
     clauses, params = [], []
     if q:
-        found = search.match_sql(q)
+        alone = not (kind or region or from_ or to)
+        found = search.match_sql(q, highest_ids=highest_ids if alone else None)
         # A query with nothing searchable in it (only punctuation, say) finds nothing.
         clauses.append(found[0] if found else "1 = 0")
         params += found[1] if found else []
@@ -94,9 +96,10 @@ def _conditions(q: str | None, kind: str | None, region: str | None, from_: date
     return " AND ".join(clauses) or "1 = 1", params
 
 
-def _newest_matches(where: str, params: list) -> list[tuple]:
+def _newest_matches(q, kind, region, from_, to) -> list[tuple]:
     """(id, kind, region, published_on) of the matches with the highest ids, TOTAL_BOUND + 1 at
     most. On SQLite read from a covering index (migration 5), not from the wide article rows."""
+    where, params = _conditions(q, kind, region, from_, to, highest_ids=TOTAL_BOUND + 1)
     return database.execute_sql(
         f"SELECT id, kind, region, published_on FROM article{search.indexed_by('article_facets')}"
         f" WHERE {where} ORDER BY id DESC LIMIT {TOTAL_BOUND + 1}", params).fetchall()
@@ -119,7 +122,8 @@ def _title_hits(where: str, params: list, q: str | None) -> set[int]:
     if found is None:
         return set()
     return {article_id for (article_id,) in database.execute_sql(
-        f"SELECT id FROM article WHERE {where} AND {found[0]}", params + found[1])}
+        f"SELECT id FROM article{search.indexed_by('article_facets')} "
+        f"WHERE {where} AND {found[0]}", params + found[1])}
 
 
 def _ranked_in_memory(matches: list[tuple], title_hits: set[int], offset: int,
@@ -173,7 +177,7 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
         where, params = _conditions(q, kind, region, from_, to)
         offset = (page - 1) * page_size
         with search.index_scans():
-            matches = _newest_matches(where, params)
+            matches = _newest_matches(q, kind, region, from_, to)
             complete = len(matches) <= TOTAL_BOUND
             matches = matches[:TOTAL_BOUND]
             if complete:

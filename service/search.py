@@ -52,14 +52,20 @@ def matches(query: str, *, title_only: bool = False):
     return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
 
 
-def match_sql(query: str, *, title_only: bool = False) -> tuple[str, list] | None:
+def match_sql(query: str, *, title_only: bool = False,
+              highest_ids: int | None = None) -> tuple[str, list] | None:
     """A raw SQL condition on `article` rows: the article contains the query (as phrases), with
-    its parameters; None if nothing is searchable. Through the full-text indexes on both."""
+    its parameters; None if nothing is searchable. Through the full-text indexes on both.
+
+    With `highest_ids`, SQLite may leave out all but that many matches with the highest ids (its
+    index then stops reading there); the caller orders by id and limits to as many."""
     if is_sqlite():
         expression = textsearch.fts5_match(query, "title" if title_only else None)
         if expression is None:
             return None
-        return "id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)", [expression]
+        limit = f" ORDER BY rowid DESC LIMIT {int(highest_ids)}" if highest_ids else ""
+        return f"id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?{limit})", [
+            expression]
     expression = textsearch.tsquery(query)
     if expression is None:
         return None
