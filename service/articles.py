@@ -102,7 +102,8 @@ def _newest_matches(q, kind, region, from_, to) -> list[tuple]:
     where, params = _conditions(q, kind, region, from_, to, highest_ids=TOTAL_BOUND + 1)
     return database.execute_sql(
         f"SELECT id, kind, region, published_on FROM article{search.indexed_by('article_facets')}"
-        f" WHERE {where} ORDER BY id DESC LIMIT {TOTAL_BOUND + 1}", params).fetchall()
+        f" WHERE {where} ORDER BY {search.id_order(q)} DESC LIMIT {TOTAL_BOUND + 1}",
+        params).fetchall()
 
 
 def _facets(matches: list[tuple]) -> dict[str, dict[str, int]]:

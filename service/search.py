@@ -74,6 +74,13 @@ def match_sql(query: str, *, title_only: bool = False,
     return f"{vector} @@ to_tsquery('simple', %s)", [expression]
 
 
+def id_order(query: str | None) -> str:
+    """ORDER BY term for the matches' ids. PostgreSQL would walk the primary key for it and test
+    each row, de-TOASTing its search_vector (2.3 s for 发展 at 100,000 articles, against 0.8 s
+    through the GIN bitmap and a sort): `id + 0` is no index's order."""
+    return "id + 0" if query and not is_sqlite() else "id"
+
+
 def indexed_by(index: str) -> str:
     """SQLite's INDEXED BY clause for `index` (PostgreSQL's planner needs no telling)."""
     return f" INDEXED BY {index}" if is_sqlite() else ""

@@ -51,4 +51,8 @@ def upgrade(db, is_sqlite: bool) -> None:
                        "ON article (id, kind, region, published_on)")
     else:  # SQLite's article_published_on already ends with the rowid, which is the id
         db.execute_sql("CREATE INDEX IF NOT EXISTS article_newest ON article (published_on, id)")
+        # Fresh statistics for the new tokens (the planner's choice between the GIN bitmap and the
+        # date index depends on them); VACUUM, which cannot run in a transaction, is left to the
+        # operator or autovacuum.
+        db.execute_sql("ANALYZE article")
     db.execute_sql("UPDATE data_version SET version = version + 1 WHERE id = 1")
