@@ -135,16 +135,19 @@ def _ranked_in_memory(matches: list[tuple], title_hits: set[int], offset: int,
     return [m[0] for m in ranked[offset:offset + size]]
 
 
-def _ranked_through_the_index(where: str, params: list, q: str | None, offset: int,
+def _ranked_through_the_index(q: str | None, filters: tuple, offset: int,
                               size: int) -> list[int]:
     """Ids of one page, title hits first, then newest first, read newest first through the
     publication-date index: for a common word the page is found after a few rows."""
     newest = (f"FROM article{search.indexed_by('article_published_on')} WHERE {{}} "
               "ORDER BY published_on DESC, id DESC LIMIT {} OFFSET {}")
+    where, params = _conditions(q, *filters)
     title = search.match_sql(q, title_only=True) if q else None
     ids, title_count = [], 0
     if title:
-        title_where, title_params = f"{where} AND {title[0]}", params + title[1]
+        # A title hit is a match: testing the whole text too would read each row's search_vector.
+        filtered, filter_params = _conditions(None, *filters)
+        title_where, title_params = f"{filtered} AND {title[0]}", filter_params + title[1]
         ids = [i for (i,) in database.execute_sql(
             "SELECT id " + newest.format(title_where, size, offset), title_params)]
         if len(ids) == size:
@@ -185,7 +188,8 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
                 title_hits = _title_hits(where, params, q)
                 ids = _ranked_in_memory(matches, title_hits, offset, page_size)
             else:
-                ids = _ranked_through_the_index(where, params, q, offset, page_size)
+                ids = _ranked_through_the_index(q, (kind, region, from_, to), offset,
+                                                page_size)
             items = present(_read(ids), staff=staff, q=q)
         return {"items": items, "total": len(matches),
                 "total_relation": "eq" if complete else "gte", "page": page,
