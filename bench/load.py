@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -31,18 +32,22 @@ from pathlib import Path
 from urllib.parse import quote
 
 from opencc import OpenCC
+from peewee import fn
 from pypinyin import lazy_pinyin
 
 from bench import text
 from bench.names import COMMON_GIVEN, NameMaker
 from service.db import database, open_database
-from service.folding import exact_key, variant_key
-from service.models import RosterEntry
+from service.folding import variant_key
+from service.models import Article, RosterEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
 BIN = Path(sys.executable).parent
-SCENARIOS = ("healthz", "names", "articles-2", "articles-long")
+# First questions (each asked once in a run: every request is a cache miss), then repeated ones.
+FIRST_SCENARIOS = ("names-first", "articles-first-short", "articles-first-long")
+SCENARIOS = ("healthz", *FIRST_SCENARIOS, "names", "articles-2", "articles-long")
+CJK_RUN = re.compile("[\u4e00-\u9fff]+")
 HOST = "127.0.0.1"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Characters seldom given as names: a query built from them is (almost surely) not on a roster.
@@ -55,52 +60,95 @@ def log(message: str) -> None:
 
 # --- queries --------------------------------------------------------------------------------------
 
+def _roster_names(rng: random.Random, count: int) -> list[str]:
+    """`count` names of random roster entries: a name comes up as often as it is on rosters."""
+    last = RosterEntry.select(RosterEntry.id).order_by(RosterEntry.id.desc()).scalar()
+    ids = [rng.randint(1, last) for _ in range(count)]
+    found = dict(RosterEntry.select(RosterEntry.id, RosterEntry.name)
+                 .where(RosterEntry.id.in_(ids)).tuples())
+    return [found[i] for i in ids if i in found]
+
+
+def _as_typed(rng: random.Random, name: str) -> str:
+    """Some typed with a space or in full width: still an exact match after folding."""
+    form = rng.random()
+    if form < 0.1 and "·" not in name:
+        return name[0] + " " + name[1:]
+    if form < 0.15:
+        return name.replace("·", "・")
+    return name
+
+
+def _pinyin(rng: random.Random, name: str) -> str:
+    syllables = [s for s in lazy_pinyin(name.replace("·", "")) if s.isalpha()]
+    style = rng.random()
+    if style < 0.4:
+        return syllables[0] + " " + "".join(syllables[1:])
+    if style < 0.7:
+        return "".join(s.capitalize() for s in syllables)
+    return "".join(syllables)
+
+
+def _miss(maker: NameMaker, rng: random.Random) -> str | None:
+    """A name built from characters seldom given as names, if it is on no roster."""
+    name = maker.surname() + rng.choice(RARE_GIVEN) + rng.choice(RARE_GIVEN + "一")
+    # Through the variant key's index: an exact match is a variant match too.
+    on_roster = RosterEntry.select().where(RosterEntry.variant_key == variant_key(name))
+    return None if on_roster.exists() else name
+
+
 def name_queries(rng: random.Random, count: int) -> list[tuple[str, str]]:
     """(kind, query): 40% names on a roster, 20% traditional variants, 25% pinyin, 15% misses."""
-    last = RosterEntry.select(RosterEntry.id).order_by(RosterEntry.id.desc()).scalar()
     t2s = OpenCC("s2t")
-
-    def some_names(n: int) -> list[str]:
-        ids = [rng.randint(1, last) for _ in range(n)]
-        found = dict(RosterEntry.select(RosterEntry.id, RosterEntry.name)
-                     .where(RosterEntry.id.in_(ids)).tuples())
-        return [found[i] for i in ids if i in found]
-
-    queries = []
-    for name in some_names(round(count * 0.4)):
-        # Some typed with a space or in full width: still an exact match after folding.
-        form = rng.random()
-        if form < 0.1 and "·" not in name:
-            name = name[0] + " " + name[1:]
-        elif form < 0.15:
-            name = name.replace("·", "・")
-        queries.append(("exact", name))
+    queries = [("exact", _as_typed(rng, name)) for name in _roster_names(rng, round(count * 0.4))]
     variants = []
     while len(variants) < round(count * 0.2):
-        for name in some_names(count):
+        for name in _roster_names(rng, count):
             variant = t2s.convert(name).replace("·", "•")
             if variant != name and len(variants) < round(count * 0.2):
                 variants.append(("variant", variant))
     queries += variants
-    for name in some_names(round(count * 0.25)):
-        syllables = [s for s in lazy_pinyin(name.replace("·", "")) if s.isalpha()]
-        style = rng.random()
-        if style < 0.4:
-            query = syllables[0] + " " + "".join(syllables[1:])
-        elif style < 0.7:
-            query = "".join(s.capitalize() for s in syllables)
-        else:
-            query = "".join(syllables)
-        queries.append(("pinyin", query))
+    queries += [("pinyin", _pinyin(rng, name))
+                for name in _roster_names(rng, round(count * 0.25))]
     maker = NameMaker(rng)
     misses = []
     while len(misses) < count - len(queries):
-        name = maker.surname() + rng.choice(RARE_GIVEN) + rng.choice(RARE_GIVEN + "一")
-        on_roster = RosterEntry.select().where((RosterEntry.exact_key == exact_key(name))
-                                               | (RosterEntry.variant_key == variant_key(name)))
-        if not on_roster.exists():
+        if (name := _miss(maker, rng)) is not None:
             misses.append(("miss", name))
     queries += misses
+    rng.shuffle(queries)
+    return queries
+
+
+def first_name_queries(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """(kind, query), no two alike, as the public asks them: 60% roster names (drawn by how often
+    they are on rosters), 10% their traditional forms, 10% pinyin, 20% names on no roster."""
+    t2s = OpenCC("s2t")
+    maker = NameMaker(rng)
+    seen: set[str] = set()
+    quotas = {"exact": round(count * 0.6), "variant": round(count * 0.1),
+              "pinyin": round(count * 0.1)}
+    quotas["miss"] = count - sum(quotas.values())
+
+    def traditional(name: str) -> str | None:
+        variant = t2s.convert(name).replace("·", "•")
+        return variant if variant != name else None  # a name with no traditional form
+
+    forms = {"exact": lambda name: _as_typed(rng, name), "variant": traditional,
+             "pinyin": lambda name: _pinyin(rng, name)}
+    queries = []
+    for kind, quota in quotas.items():
+        found = 0
+        while found < quota:
+            if kind == "miss":
+                candidates = [_miss(maker, rng) for _ in range(quota - found)]
+            else:
+                candidates = [forms[kind](name) for name in _roster_names(rng, quota - found)]
+            for query in candidates:
+                if query and query not in seen and found < quota:
+                    seen.add(query)
+                    queries.append((kind, query))
+                    found += 1
     rng.shuffle(queries)
     return queries
 
@@ -134,15 +182,67 @@ def article_queries(rng: random.Random, count: int) -> dict[str, list[tuple[str,
     return {"articles-2": short, "articles-long": long_queries}
 
 
-def build_paths(database_url: str, seed: int, count: int) -> dict[str, list[tuple[str, str, str]]]:
+def _piece(rng: random.Random, run: str, shortest: int, longest: int) -> str | None:
+    """A random piece of `run`, `shortest` to `longest` characters long."""
+    if len(run) < shortest:
+        return None
+    length = rng.randint(shortest, min(longest, len(run)))
+    start = rng.randint(0, len(run) - length)
+    return run[start:start + length]
+
+
+def first_article_queries(rng: random.Random, count: int) -> dict[str, list[tuple[str, str]]]:
+    """Per scenario (kind, query), no two alike, cut from real titles: 2–4 characters; and 5–8
+    characters (70%) or two pieces of 2–4 characters of one title (30%)."""
+    last = Article.select(fn.MAX(Article.id)).scalar()
+    short: dict[str, str] = {}
+    long_queries: dict[str, str] = {}
+    for _ in range(100):  # bounded: a small data set may not have `count` distinct pieces
+        if len(short) >= count and len(long_queries) >= count:
+            break
+        ids = [rng.randint(1, last) for _ in range(count)]
+        titles = Article.select(Article.title).where(Article.id.in_(ids)).tuples()
+        for (title,) in titles:
+            runs = CJK_RUN.findall(title)
+            if not runs:
+                continue
+            run = rng.choice(runs)
+            piece = _piece(rng, run, 2, 4)
+            if piece and len(short) < count:
+                short.setdefault(piece, f"{len(piece)} chars")
+            if rng.random() < 0.7:
+                piece, kind = _piece(rng, run, 5, 8), "5-8 chars"
+            else:
+                middle = len(run) // 2
+                first, second = _piece(rng, run[:middle], 2, 4), _piece(rng, run[middle:], 2, 4)
+                piece, kind = (f"{first} {second}" if first and second else None), "two terms"
+            if piece and len(long_queries) < count:
+                long_queries.setdefault(piece, kind)
+    first = {"articles-first-short": short, "articles-first-long": long_queries}
+    result = {}
+    for scenario, queries in first.items():
+        pairs = [(kind, query) for query, kind in queries.items()]
+        rng.shuffle(pairs)
+        result[scenario] = pairs
+    return result
+
+
+def build_paths(database_url: str, seed: int, count: int, first_names: int,
+                first_articles: int) -> dict[str, list[tuple[str, str, str]]]:
     """Per scenario: (kind, query, path)."""
     database.initialize(open_database(database_url))
     rng = random.Random(f"{seed}-queries")
     with database.connection_context():
         names = name_queries(rng, count)
+        first_names_queries = first_name_queries(random.Random(f"{seed}-first-names"),
+                                                 first_names)
+        first_articles_queries = first_article_queries(
+            random.Random(f"{seed}-first-articles"), first_articles)
     scenarios = {"healthz": [("trivial", "", "/healthz")],
-                 "names": [(k, q, "/api/v1/names?q=" + quote(q)) for k, q in names]}
-    for scenario, queries in article_queries(rng, count).items():
+                 "names": [(k, q, "/api/v1/names?q=" + quote(q)) for k, q in names],
+                 "names-first": [(k, q, "/api/v1/names?q=" + quote(q))
+                                 for k, q in first_names_queries]}
+    for scenario, queries in (article_queries(rng, count) | first_articles_queries).items():
         scenarios[scenario] = [(k, q, "/api/v1/articles?q=" + quote(q)) for k, q in queries]
     return scenarios
 
@@ -247,7 +347,7 @@ def check_queries(port: int, scenario: str, queries: list[tuple[str, str, str]])
         item = {"kind": kind, "q": query, "status": status, "ms": round(elapsed * 1000, 2)}
         if status == 200 and scenario.startswith("articles"):
             item["total"] = json.loads(body)["total"]
-        elif status == 200 and scenario == "names":
+        elif status == 200 and scenario.startswith("names"):
             matches = json.loads(body)["matches"]
             item["matches"] = {m: sum(x["match"] == m for x in matches)
                                for m in ("exact", "variant", "pinyin")}
@@ -257,6 +357,12 @@ def check_queries(port: int, scenario: str, queries: list[tuple[str, str, str]])
         "p50": round(percentile(seconds, 50) * 1000, 2),
         "p95": round(percentile(seconds, 95) * 1000, 2),
         "max": round(seconds[-1] * 1000, 2)}}
+    by_kind = {}
+    for kind in dict.fromkeys(d["kind"] for d in detail):
+        times = sorted(d["ms"] for d in detail if d["kind"] == kind)
+        by_kind[kind] = {"n": len(times), "p50": percentile(times, 50),
+                         "p95": percentile(times, 95), "max": times[-1]}
+    summary["by_kind_ms"] = by_kind
     totals = sorted(d["total"] for d in detail if "total" in d)
     if totals:
         summary["hits"] = {"p50": percentile(totals, 50), "p95": percentile(totals, 95),
@@ -308,13 +414,14 @@ def run_wrk(port: int, paths_file: Path, connections: int, duration: int, offset
     }
 
 
-def _python_client(port: int, paths: list[str], offset: int, deadline: float, queue) -> None:
+def _python_client(port: int, paths: list[str], offset: int, stride: int, deadline: float,
+                   queue) -> None:
     latencies, errors = [], 0
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
     index = offset
     while time.perf_counter() < deadline:
         path = paths[index % len(paths)]
-        index += 1
+        index += stride  # the connections share the paths in turn, as wrk's one thread does
         started = time.perf_counter()
         try:
             connection.request("GET", path)
@@ -340,7 +447,8 @@ def run_python(port: int, paths_file: Path, connections: int, duration: int, off
     started = time.perf_counter()
     deadline = started + duration
     workers = [multiprocessing.Process(target=_python_client, daemon=True,
-                                       args=(port, paths, offset + i * 97, deadline, queue))
+                                       args=(port, paths, offset + i, connections, deadline,
+                                             queue))
                for i in range(connections)]
     for worker in workers:
         worker.start()
@@ -395,19 +503,21 @@ def median_run(runs: list[dict]) -> dict:
     keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "server_cpu_cores", "client_cpu_cores",
             "other_cpu_cores", "steal_pct")
     return {key: round(statistics.median(r[key] for r in runs), 2) for key in keys} | {
-        "errors": sum(r["errors"] for r in runs), "requests": sum(r["requests"] for r in runs)}
+        "errors": sum(r["errors"] for r in runs), "requests": sum(r["requests"] for r in runs),
+        "repeated": sum(r.get("repeated", 0) for r in runs)}
 
 
 def table(label: str, medians: dict) -> str:
     ceiling = medians.get("healthz", {}).get("rps")
     lines = [f"{label}: medians of the runs",
-             "| scenario | req/s | % of ceiling | p50 ms | p95 ms | p99 ms | requests | errors "
-             "| server CPU | client CPU | others' CPU |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| scenario | req/s | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | requests "
+             "| repeated | errors | server CPU | client CPU | others' CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for scenario, m in medians.items():
         share = f"{100 * m['rps'] / ceiling:.1f}%" if ceiling else "-"
         lines.append(f"| {scenario} | {m['rps']:.1f} | {share} | {m['p50_ms']:.1f} | "
-                     f"{m['p95_ms']:.1f} | {m['p99_ms']:.1f} | {m['requests']} | {m['errors']} | "
+                     f"{m['p95_ms']:.1f} | {m['p99_ms']:.1f} | {m['max_ms']:.1f} | "
+                     f"{m['requests']} | {m['repeated']} | {m['errors']} | "
                      f"{m['server_cpu_cores']:.2f} | {m['client_cpu_cores']:.2f} | "
                      f"{m['other_cpu_cores']:.2f} |")
     return "\n".join(lines)
@@ -424,7 +534,16 @@ def main(argv: list[str] | None = None) -> int:
                              "8 = workers × threads (saturation), 1 = service time")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default: the config's)")
-    parser.add_argument("--queries", type=int, default=400, help="distinct queries per scenario")
+    parser.add_argument("--queries", type=int, default=400,
+                        help="distinct queries per repeated scenario (names, articles-2, …)")
+    parser.add_argument("--first-names", type=int, default=20_000,
+                        help="distinct queries of names-first: no run asks one twice while they "
+                             "last (the column `repeated` counts requests past them)")
+    parser.add_argument("--first-articles", type=int, default=2_000,
+                        help="distinct queries of each articles-first scenario")
+    parser.add_argument("--first-check", type=int, default=300,
+                        help="queries of each first scenario kept out of the runs and asked one "
+                             "at a time (single-client times by kind of query, hit counts)")
     parser.add_argument("--seed", type=int, default=20240126)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--client", choices=("wrk", "python"),
@@ -445,17 +564,28 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [s for s in args.scenarios.split(",") if s]
     OUT.mkdir(parents=True, exist_ok=True)
 
-    log(f"building {args.queries} queries per scenario from {label}")
-    paths = build_paths(args.database_url, args.seed, args.queries)
-    files = {}
+    log(f"building queries from {label}")
+    paths = build_paths(args.database_url, args.seed, args.queries, args.first_names,
+                        args.first_articles)
+    connection_counts = [int(c) for c in args.connections.split(",") if c]
+    measurements = args.runs * len(connection_counts)
+    files, checked_paths, slices = {}, {}, {}
     for scenario in scenarios:
+        run_paths = paths[scenario]
+        checked_paths[scenario] = run_paths
+        if scenario in FIRST_SCENARIOS:
+            # The checked queries are kept out of the runs, and each run gets its own slice of
+            # the rest, so that no query is asked twice (unless a run outruns its slice).
+            checked_paths[scenario] = run_paths[-args.first_check:]
+            run_paths = run_paths[:-args.first_check]
+            slices[scenario] = len(run_paths) // measurements
         files[scenario] = OUT / f"paths-{label}-{scenario}.txt"
-        files[scenario].write_text("\n".join(p for _, _, p in paths[scenario]) + "\n")
+        files[scenario].write_text("\n".join(p for _, _, p in run_paths) + "\n")
+        log(f"{scenario}: {len(paths[scenario])} distinct queries")
     client = run_wrk if args.client == "wrk" else run_python
     log_path = OUT / f"gunicorn-{label}.log"
     server = Server(args.database_url, args.workers, args.threads, args.app_dir, log_path,
                     args.rate_limit, extra_env)
-    connection_counts = [int(c) for c in args.connections.split(",") if c]
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _stop)
     result = {"label": label, "database_url": args.database_url, "client": args.client,
@@ -465,19 +595,25 @@ def main(argv: list[str] | None = None) -> int:
               "connections": connection_counts, "duration": args.duration, "workers": args.workers,
               "threads": args.threads or int(os.environ.get("GUNICORN_THREADS", "4")),
               "app_dir": str(args.app_dir), "env": extra_env, "checks": {},
+              "distinct_queries": {s: len(paths[s]) for s in scenarios}, "slices": slices,
               "runs": {f"{s}@{c}": [] for c in connection_counts for s in scenarios}}
     try:
         log(f"gunicorn on {HOST}:{server.port}, pids {server.pids()}")
         if not args.skip_check:
             for scenario in scenarios:
-                checked = check_queries(server.port, scenario, paths[scenario])
+                checked = check_queries(server.port, scenario, checked_paths[scenario])
                 result["checks"][scenario] = checked
                 log(f"checked {scenario}: {json.dumps(checked['summary'])}")
-        for connections in connection_counts:
+        for count_index, connections in enumerate(connection_counts):
             for run in range(args.runs):
                 for scenario in scenarios:
+                    offset = run * 131
+                    if scenario in slices:
+                        offset = (count_index * args.runs + run) * slices[scenario]
                     measured = measure(server, client, files[scenario], connections,
-                                       args.duration, offset=run * 131)
+                                       args.duration, offset=offset)
+                    if scenario in slices:
+                        measured["repeated"] = max(0, measured["requests"] - slices[scenario])
                     result["runs"][f"{scenario}@{connections}"].append(measured)
                     log(f"run {run + 1}/{args.runs} {scenario} × {connections}: "
                         f"{json.dumps(measured)}")

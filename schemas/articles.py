@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .common import Day, PageArgsSchema, Text, query_text, resource_id
+from .common import Day, PageArgsSchema, Text, page_schema, query_text, resource_id
 
 KINDS = ("meeting", "policy", "news")
 
@@ -65,3 +65,12 @@ class ArticleQueryArgsSchema(PageArgsSchema):
     def _ordered_range(self, data, **kwargs):
         if "from_" in data and "to" in data and data["from_"] > data["to"]:
             raise ValidationError({"to": ["must not be before from"]})
+
+
+class ArticlePageSchema(page_schema(ArticleSchema, "ArticlePageBase", facets=FacetsSchema)):
+    total_relation = fields.String(
+        validate=validate.OneOf(("eq", "gte")),
+        metadata={"description": 'How `total` and the facets count: "eq", exactly; "gte", a '
+                  "lower bound: more than 10,000 articles match, `total` is 10,000 and the "
+                  "facets count the 10,000 matches added last (the highest ids). The pages "
+                  "still rank every match."})

@@ -3,11 +3,9 @@
 from collections import Counter, defaultdict
 from datetime import date
 
-from peewee import SQL, fn
-
 from . import audit, search, textsearch
 from .cache import answer_cache
-from .db import database, is_sqlite, locked
+from .db import database, locked
 from .errors import NotFound
 from .links import existing_ids, set_links
 from .models import Article, Notice, NoticeArticle, utcnow
@@ -73,53 +71,97 @@ def lock_article(article_id: int) -> Article:
     return article
 
 
-def filtered(query, *, q: str | None = None, kind: str | None = None, region: str | None = None,
-             from_: date | None = None, to: date | None = None):
+# A search counts its matches exactly up to this many, and says "at least" beyond (as
+# Elasticsearch's track_total_hits), so that a common word costs no more than a rare one.
+TOTAL_BOUND = 10_000
+
+
+def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
+                to: date | None, *, highest_ids: int | None = None) -> tuple[str, list]:
+    """The filters as a raw SQL condition on article rows, and its parameters; `highest_ids` as
+    in search.match_sql, when q is the only filter."""
+    param = database.param
+    clauses, params = [], []
     if q:
-        condition = search.matches(q)
+        alone = not (kind or region or from_ or to)
+        found = search.match_sql(q, highest_ids=highest_ids if alone else None)
         # A query with nothing searchable in it (only punctuation, say) finds nothing.
-        query = query.where(condition if condition is not None else SQL("1 = 0"))
-    if kind:
-        query = query.where(Article.kind == kind)
-    if region:
-        query = query.where(Article.region == region)
-    if from_:
-        query = query.where(Article.published_on >= from_)
-    if to:
-        query = query.where(Article.published_on <= to)
-    return query
+        clauses.append(found[0] if found else "1 = 0")
+        params += found[1] if found else []
+    for column, operator, value in (("kind", "=", kind), ("region", "=", region),
+                                    ("published_on", ">=", from_), ("published_on", "<=", to)):
+        if value:
+            clauses.append(f"{column} {operator} {param}")
+            params.append(value.isoformat() if isinstance(value, date) else value)
+    return " AND ".join(clauses) or "1 = 1", params
 
 
-def ranking(q: str | None) -> list:
-    """ORDER BY: with a query, title hits first; then newest first (the same on both databases)."""
-    newest = [Article.published_on.desc(), Article.id.desc()]
-    return [search.title_first(q), *newest] if q and search.matches(q) is not None else newest
+def _newest_matches(q, kind, region, from_, to) -> list[tuple]:
+    """(id, kind, region, published_on) of the matches with the highest ids, TOTAL_BOUND + 1 at
+    most. On SQLite read from a covering index (migration 5), not from the wide article rows."""
+    where, params = _conditions(q, kind, region, from_, to, highest_ids=TOTAL_BOUND + 1)
+    return database.execute_sql(
+        f"SELECT id, kind, region, published_on FROM article{search.indexed_by('article_facets')}"
+        f" WHERE {where} ORDER BY {search.id_order(q)} DESC LIMIT {TOTAL_BOUND + 1}",
+        params).fetchall()
 
 
-def counts(query) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and the facets (counts by kind, region and year) of the filtered articles.
-
-    One GROUP BY pass over all matches gives all four; facet keys are in code-point order."""
-    year = (fn.substr(Article.published_on, 1, 4) if is_sqlite()
-            else fn.to_char(Article.published_on, "YYYY"))
-    grouped = (query.select(Article.kind, Article.region, year, fn.COUNT(Article.id))
-               .order_by().group_by(Article.kind, Article.region, year).tuples())
-    total, facets = 0, {"kind": Counter(), "region": Counter(), "year": Counter()}
-    for kind, region, year_text, n in grouped:
-        total += n
-        for name, value in (("kind", kind), ("region", region), ("year", year_text)):
-            if value is not None:
-                facets[name][str(value)] += n
-    return total, {name: dict(sorted(counter.items())) for name, counter in facets.items()}
+def _facets(matches: list[tuple]) -> dict[str, dict[str, int]]:
+    """Counts by kind, region and year; keys in code-point order."""
+    facets = {"kind": Counter(), "region": Counter(), "year": Counter()}
+    for _, kind, region, published_on in matches:
+        facets["kind"][kind] += 1
+        if region is not None:
+            facets["region"][region] += 1
+        facets["year"][str(published_on)[:4]] += 1
+    return {name: dict(sorted(counter.items())) for name, counter in facets.items()}
 
 
-def ranked_page(query, q: str | None, page: int, page_size: int) -> list[Article]:
-    """One page of the filtered articles in ranked order.
+def _title_hits(where: str, params: list, q: str | None) -> set[int]:
+    """The ids of the matches whose title holds the query."""
+    found = search.match_sql(q, title_only=True) if q else None
+    if found is None:
+        return set()
+    return {article_id for (article_id,) in database.execute_sql(
+        f"SELECT id FROM article{search.indexed_by('article_facets')} "
+        f"WHERE {where} AND {found[0]}", params + found[1])}
 
-    Only ids are sorted; the page's rows are then read without the token columns (three times
-    the text)."""
-    ranked = query.select(Article.id).order_by(*ranking(q)).paginate(page, page_size).tuples()
-    ids = [article_id for (article_id,) in ranked]
+
+def _ranked_in_memory(matches: list[tuple], title_hits: set[int], offset: int,
+                      size: int) -> list[int]:
+    """Ids of one page of `matches` (all of them): title hits first, then newest first."""
+    ranked = sorted(matches, key=lambda m: (str(m[3]), m[0]), reverse=True)
+    ranked.sort(key=lambda m: m[0] not in title_hits)
+    return [m[0] for m in ranked[offset:offset + size]]
+
+
+def _ranked_through_the_index(q: str | None, filters: tuple, offset: int,
+                              size: int) -> list[int]:
+    """Ids of one page, title hits first, then newest first, read newest first through the
+    publication-date index: for a common word the page is found after a few rows."""
+    newest = (f"FROM article{search.indexed_by('article_published_on')} WHERE {{}} "
+              "ORDER BY published_on DESC, id DESC LIMIT {} OFFSET {}")
+    where, params = _conditions(q, *filters)
+    title = search.match_sql(q, title_only=True) if q else None
+    ids, title_count = [], 0
+    if title:
+        # A title hit is a match: testing the whole text too would read each row's search_vector.
+        filtered, filter_params = _conditions(None, *filters)
+        title_where, title_params = f"{filtered} AND {title[0]}", filter_params + title[1]
+        ids = [i for (i,) in database.execute_sql(
+            "SELECT id " + newest.format(title_where, size, offset), title_params)]
+        if len(ids) == size:
+            return ids
+        title_count = offset + len(ids) if ids else database.execute_sql(
+            f"SELECT count(*) FROM article WHERE {title_where}", title_params).fetchone()[0]
+        where, params = f"{where} AND NOT ({title[0]})", params + title[1]
+    rest = database.execute_sql("SELECT id " + newest.format(
+        where, size - len(ids), max(0, offset - title_count)), params)
+    return ids + [i for (i,) in rest]
+
+
+def _read(ids: list[int]) -> list[Article]:
+    """The articles of `ids`, in that order, without the token columns (three times the text)."""
     columns = [getattr(Article, field) for field in ITEM_FIELDS]
     rows = {a.id: a for a in Article.select(*columns).where(Article.id.in_(ids))} if ids else {}
     return [rows[article_id] for article_id in ids if article_id in rows]  # unless just deleted
@@ -129,18 +171,29 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
                 from_: date | None = None, to: date | None = None, page: int = 1,
                 page_size: int = 20, staff: bool = False, encode=None) -> dict:
     """A page of the matching articles (title hits first, then newest), with the total and the
-    facets of all matches.
+    facets of the matches: exact up to TOTAL_BOUND matches; beyond, `total_relation` is "gte",
+    the total is TOTAL_BOUND and the facets count the TOTAL_BOUND matches with the highest ids.
 
     The public's answers are cached until the data changes (staff see links to drafts) and
     shared between threads: callers must not modify them. `encode` as in AnswerCache.get."""
 
     def answer() -> dict:
-        query = filtered(Article.select(), q=q, kind=kind, region=region, from_=from_, to=to)
+        where, params = _conditions(q, kind, region, from_, to)
+        offset = (page - 1) * page_size
         with search.index_scans():
-            total, facets = counts(query)
-            items = present(ranked_page(query, q, page, page_size), staff=staff, q=q)
-        return {"items": items, "total": total, "page": page, "page_size": page_size,
-                "facets": facets}
+            matches = _newest_matches(q, kind, region, from_, to)
+            complete = len(matches) <= TOTAL_BOUND
+            matches = matches[:TOTAL_BOUND]
+            if complete:
+                title_hits = _title_hits(where, params, q)
+                ids = _ranked_in_memory(matches, title_hits, offset, page_size)
+            else:
+                ids = _ranked_through_the_index(q, (kind, region, from_, to), offset,
+                                                page_size)
+            items = present(_read(ids), staff=staff, q=q)
+        return {"items": items, "total": len(matches),
+                "total_relation": "eq" if complete else "gte", "page": page,
+                "page_size": page_size, "facets": _facets(matches)}
 
     key = None if staff else (q, kind, region, from_, to, page, page_size)
     return answer_cache("articles").get(key, lambda: (answer(), None), encode=encode)

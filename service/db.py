@@ -3,10 +3,11 @@
 import io
 from pathlib import Path
 
+import peewee
 from flask import Flask
-from peewee import DatabaseProxy, SqliteDatabase
-from playhouse.db_url import connect, parse
-from playhouse.pool import PooledDatabase, PooledSqliteDatabase
+from peewee import DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
+from playhouse.db_url import parse
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from . import routes
 
@@ -41,10 +42,60 @@ def open_database(url: str):
         return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=15, lock_type="IMMEDIATE",
                                     returning_clause=True, autoconnect=False,
                                     check_same_thread=False, **POOL)
-    # postgres+pool:// is playhouse's pooled PostgresqlDatabase; it checks a connection is alive
-    # before handing it out, so a restarted server costs one failed request, not a dead pool.
-    scheme, rest = url.split("://", 1)
-    return connect(f"{scheme.split('+')[0]}+pool://{rest}", autoconnect=False, **POOL)
+    return PooledPostgres(**parse(url), autoconnect=False, **POOL)
+
+
+class PooledPostgres(PooledPostgresqlDatabase):
+    """playhouse's pool without its liveness `SELECT 1` on every checkout (a round trip per
+    request): a pooled connection the server has closed meanwhile (a restart, an idle timeout)
+    fails its first statement, which is then sent once more on a new connection, so the first
+    request after an outage still succeeds."""
+
+    def _is_closed(self, conn) -> bool:
+        # What psycopg2 knows without asking the server; check-in already rolled back any
+        # transaction left open.
+        return bool(conn.closed) or (
+            self._adapter.txn_status(conn) == self._adapter.txn_unknown)
+
+    def _connect(self):
+        conn = super()._connect()
+        self._state.unproven = True  # until a statement on it succeeds
+        return conn
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        try:
+            cursor = super()._execute_cursor(sql, params, **cursor_options)
+        except (OperationalError, InterfaceError):
+            if not self._replaced_dead_connection():
+                raise
+            cursor = super()._execute_cursor(sql, params, **cursor_options)
+        self._state.unproven = False
+        return cursor
+
+    def begin(self, isolation_level=None):
+        try:
+            super().begin(isolation_level)
+        except (OperationalError, InterfaceError):
+            if not self._replaced_dead_connection():
+                raise
+            super().begin(isolation_level)
+        self._state.unproven = False
+
+    def _replaced_dead_connection(self) -> bool:
+        """After a failed statement: if it was the first on its connection and the server had
+        closed that connection, nothing ran, so switch to a new one (and drop the idle ones, which
+        the same restart closed too) for one more try."""
+        conn = self._state.conn
+        if not getattr(self._state, "unproven", False) or not conn.closed:
+            return False
+        self._close(conn, close_conn=True)
+        self.close_idle()
+        with peewee.__exception_wrapper__:  # a server still down: OperationalError, as usual
+            fresh = super()._connect()
+        self._state.conn = fresh  # the same request, transaction stack and all
+        self._initialize_connection(fresh)
+        self._state.unproven = False
+        return True
 
 
 def is_sqlite() -> bool:

@@ -52,6 +52,40 @@ def matches(query: str, *, title_only: bool = False):
     return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
 
 
+def match_sql(query: str, *, title_only: bool = False,
+              highest_ids: int | None = None) -> tuple[str, list] | None:
+    """A raw SQL condition on `article` rows: the article contains the query (as phrases), with
+    its parameters; None if nothing is searchable. Through the full-text indexes on both.
+
+    With `highest_ids`, SQLite may leave out all but that many matches with the highest ids (its
+    index then stops reading there); the caller orders by id and limits to as many."""
+    if is_sqlite():
+        expression = textsearch.fts5_match(query, "title" if title_only else None)
+        if expression is None:
+            return None
+        limit = f" ORDER BY rowid DESC LIMIT {int(highest_ids)}" if highest_ids else ""
+        return f"id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?{limit})", [
+            expression]
+    expression = textsearch.tsquery(query)
+    if expression is None:
+        return None
+    # The title's own index (migration 3), not the weighted search_vector, for title hits.
+    vector = "to_tsvector('simple', title_tokens)" if title_only else "search_vector"
+    return f"{vector} @@ to_tsquery('simple', %s)", [expression]
+
+
+def id_order(query: str | None) -> str:
+    """ORDER BY term for the matches' ids. PostgreSQL would walk the primary key for it and test
+    each row, de-TOASTing its search_vector (2.3 s for 发展 at 100,000 articles, against 0.8 s
+    through the GIN bitmap and a sort): `id + 0` is no index's order."""
+    return "id + 0" if query and not is_sqlite() else "id"
+
+
+def indexed_by(index: str) -> str:
+    """SQLite's INDEXED BY clause for `index` (PostgreSQL's planner needs no telling)."""
+    return f" INDEXED BY {index}" if is_sqlite() else ""
+
+
 def title_first(query: str):
     """ORDER BY term putting articles whose title holds the query first."""
     return Case(None, [(matches(query, title_only=True), 0)], 1)

@@ -37,26 +37,33 @@ def _runs(text: str) -> list[tuple[str, str]]:
     ]
 
 
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
+# A CJK query of up to this many characters is one token of the index.
+LONGEST_GRAM = 4
+
+
+def _grams(run: str, n: int) -> list[str]:
+    return [run[i : i + n] for i in range(len(run) - n + 1)]
 
 
 def _query_groups(query: str) -> list[list[str]]:
     """Per run of the query, the tokens that must occur as one phrase."""
     return [
-        _bigrams(run) if kind == "cjk" and len(run) > 1 else [run] for kind, run in _runs(query)
+        _grams(run, LONGEST_GRAM) if kind == "cjk" and len(run) > LONGEST_GRAM else [run]
+        for kind, run in _runs(query)
     ]
 
 
 def index_tokens(text: str) -> str:
     tokens: list[str] = []
     for kind, run in _runs(text):
-        # Two lanes per CJK run: all its bigrams in order, then all its single characters. A query
-        # of two or more characters is its bigram sequence, consecutive inside one run's bigram lane
-        # and unable to run on into another run's, as that run's unigram lane (two or more tokens)
-        # lies between; a one-character query is a single token and can match anywhere.
+        # Lanes per CJK run: its 2-, 3- and 4-character grams, each lane in order, then its single
+        # characters. A query of one to four characters is a single token, found without positions
+        # (on PostgreSQL without reading the rows' vectors again); a longer one is the sequence of
+        # its 4-grams, consecutive inside one run's 4-gram lane and unable to run on into another
+        # run's, as tokens of other lengths lie between.
         if kind == "cjk" and len(run) > 1:
-            tokens += _bigrams(run)
+            for n in range(2, LONGEST_GRAM + 1):
+                tokens += _grams(run, n)
             tokens += run
         else:
             tokens.append(run)

@@ -5,7 +5,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from service import articles, search
+from service.db import is_sqlite
+from service.migrations import v0005_article_grams
 from service.models import Article
+from service.textsearch import index_tokens
 from tests.builders import SHANGHAI, check, post_notice
 
 NAMES = "/api/v1/names"
@@ -396,6 +399,29 @@ def test_title_hits_then_newest_order_holds_on_every_page(client, tokens):
     assert search_articles(client, q="芯片", page=4, page_size=3)["items"] == []
 
 
+@pytest.mark.parametrize("bound", [2, 6, 7])
+def test_pages_rank_every_match_when_the_total_is_bounded(client, tokens, monkeypatch, bound):
+    monkeypatch.setattr(articles, "TOTAL_BOUND", bound)
+    made = []  # (id, title hit, published_on, kind)
+    for n in range(7):
+        in_title = n % 3 == 0
+        published_on, kind = f"2024-0{n % 4 + 1}-1{n}", ("news", "policy")[n % 2]
+        article = post_article(client, tokens, title="芯片专题" if in_title else f"报道{n}",
+                               published_on=published_on, kind=kind, body="本期关于芯片。")
+        made.append((article, in_title, published_on, kind))
+    expected = [a for a, *_ in sorted(made, key=lambda m: (m[1], m[2], m[0]), reverse=True)]
+    pages = [search_articles(client, q="芯片", page=page, page_size=3) for page in (1, 2, 3)]
+    assert [[item["id"] for item in p["items"]] for p in pages] == [
+        expected[:3], expected[3:6], expected[6:]]
+    counted = sorted(made, reverse=True)[:bound]  # the matches with the highest ids
+    for page in pages:
+        assert page["total"] == min(bound, 7)
+        assert page["total_relation"] == ("gte" if bound < 7 else "eq")
+        assert page["facets"]["kind"] == {
+            kind: n for kind in ("news", "policy")
+            if (n := sum(m[3] == kind for m in counted))}
+
+
 def test_filters_combine_with_q(client, tokens):
     policy_gd = post_article(client, tokens, title="政策一", kind="policy", region="广东",
                              published_on="2024-01-26", body="芯片政策。")
@@ -529,17 +555,32 @@ def test_a_repeated_search_shows_a_link_once_its_notice_is_published(client, tok
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_postgresql_matches_through_the_full_text_indexes(db):
+def test_postgresql_searches_go_through_the_indexes(app, db, monkeypatch):
     # A sequential scan would de-TOAST every article's search_vector, and so would a title-first
     # ranking by weighted match on it.
-    ranked = (articles.filtered(Article.select(Article.id), q="发展")
-              .order_by(*articles.ranking("发展")))
-    sql, params = ranked.sql()
+    statements = []
+    execute_sql = db.obj.execute_sql
+
+    def spy(sql, params=None):
+        statements.append((sql, params))
+        return execute_sql(sql, params)
+
+    monkeypatch.setattr(db.obj, "execute_sql", spy)
+    with app.app_context():
+        for bound in (10_000, 0):  # ranked in memory, and through the date index
+            monkeypatch.setattr(articles, "TOTAL_BOUND", bound)
+            articles.search_page(q="发展", staff=True)
+    monkeypatch.undo()
+    searches = [(sql, params) for sql, params in statements if "@@" in sql]
+    assert len(searches) >= 4
     with search.index_scans():
-        plan = "\n".join(line for (line,) in db.execute_sql("EXPLAIN " + sql, params))
-    assert "Bitmap Index Scan on article_search_vector" in plan
-    assert "Bitmap Index Scan on article_title_tokens" in plan
-    assert "Seq Scan" not in plan
+        for sql, params in searches:
+            plan = "\n".join(line for (line,) in db.execute_sql("EXPLAIN " + sql, params))
+            assert "Seq Scan" not in plan, plan
+            if "title_tokens" in sql:
+                assert "article_title_tokens" in plan or "article_newest" in plan, plan
+            else:
+                assert "article_search_vector" in plan or "article_newest" in plan, plan
 
 
 HOSTILE_ARTICLE_QUERIES = [
@@ -662,3 +703,20 @@ def test_unified_search_treats_wildcards_and_operators_as_plain_text(client, tok
     if response.status_code == 200:
         body = response.json()
         assert (body["notices"], body["names"], body["articles"]) == ([], [], [])
+
+
+def test_migration_5_tokenizes_the_existing_articles_again(client, tokens, db):
+    article_id = post_article(client, tokens, title="集成电路大会", body="超高清视频产业。")
+    bigrams_only = {"title_tokens": "集成 成电 电路 电大 大会 集 成 电 路 大 会",
+                    "body_tokens": "超高 高清 清视 视频 频产 产业 超 高 清 视 频 产 业"}
+    Article.update(**bigrams_only).where(Article.id == article_id).execute()
+    search.reindex(Article.get_by_id(article_id))  # as migration 3 left it
+    assert found_ids(client, q="集成电路") == []
+
+    with db.atomic():
+        v0005_article_grams.upgrade(db, is_sqlite())
+    article = Article.get_by_id(article_id)
+    assert (article.title_tokens, article.body_tokens) == (
+        index_tokens("集成电路大会"), index_tokens("超高清视频产业。"))
+    for q in ("集成电路", "超高清视频产业", "电路大", "高清"):
+        assert found_ids(client, q=q) == [article_id], q

@@ -48,6 +48,14 @@ EXPECTED = {
     "SoC芯片": {6},
     "江西 1269": {3},
     "2024年": {3},
+    "全面实施": {3},
+    "清视频产业": {1},
+    "超高清视频产业": {1},
+    "视频产业发展": set(),
+    "新型显示等关键": {2},
+    "高清视频SoC": {6},
+    "设备制造、节目制作": {1},
+    "造节目制": set(),
 }
 
 # Hostile queries and the rows they find: operators and quotes are plain text.
@@ -84,8 +92,10 @@ def _is_safe_token(token: str) -> bool:
     return bool(re.fullmatch("[0-9a-z]+", token) or CJK.fullmatch(token))
 
 
-def test_index_tokens_emits_bigram_lane_then_unigram_lane_per_cjk_run():
-    assert index_tokens("超高清") == "超高 高清 超 高 清"
+def test_index_tokens_emit_2_3_4_gram_lanes_then_the_unigram_lane_per_cjk_run():
+    assert index_tokens("超高清") == "超高 高清 超高清 超 高 清"
+    assert index_tokens("超高清视频") == (
+        "超高 高清 清视 视频 超高清 高清视 清视频 超高清视 高清视频 超 高 清 视 频")
     assert index_tokens("超高。高清") == "超高 超 高 高清 高 清"
 
 
@@ -114,10 +124,15 @@ def test_query_tokens_one_cjk_character_is_its_unigram():
     assert query_tokens("超") == ["超"]
 
 
-def test_query_tokens_two_or_more_cjk_characters_are_their_bigrams():
+def test_query_tokens_up_to_four_cjk_characters_are_one_token():
     assert query_tokens("芯片") == ["芯片"]
-    assert query_tokens("超高清") == ["超高", "高清"]
-    assert query_tokens("超高清视频") == ["超高", "高清", "清视", "视频"]
+    assert query_tokens("超高清") == ["超高清"]
+    assert query_tokens("集成电路") == ["集成电路"]
+
+
+def test_query_tokens_five_or_more_cjk_characters_are_their_4_grams():
+    assert query_tokens("超高清视频") == ["超高清视", "高清视频"]
+    assert query_tokens("超高清视频产业") == ["超高清视", "高清视频", "清视频产", "视频产业"]
 
 
 def test_query_tokens_keep_latin_words_and_drop_punctuation():
@@ -139,7 +154,7 @@ def test_query_tokens_of_any_part_of_a_run_are_consecutive_in_its_index_tokens()
 
 
 def test_fts5_match_quotes_each_phrase_and_ands_them():
-    assert fts5_match("超高清 4K") == '"超高 高清" AND "4k"'
+    assert fts5_match("超高清视频 4K") == '"超高清视 高清视频" AND "4k"'
     assert fts5_match("超") == '"超"'
 
 
@@ -153,7 +168,7 @@ def test_fts5_match_is_none_without_tokens():
 
 
 def test_tsquery_joins_phrases_with_followed_by_and_words_with_and():
-    assert tsquery("超高清 4K") == "('超高' <-> '高清') & ('4k')"
+    assert tsquery("超高清视频 4K") == "('超高清视' <-> '高清视频') & ('4k')"
     assert tsquery("超") == "('超')"
 
 

@@ -6,11 +6,10 @@ from flask_smorest import abort
 from schemas.articles import (
     ArticleCreateSchema,
     ArticleFieldsSchema,
+    ArticlePageSchema,
     ArticleQueryArgsSchema,
     ArticleSchema,
-    FacetsSchema,
 )
-from schemas.common import page_schema
 
 from .. import articles, auth
 from ..db import database
@@ -20,7 +19,6 @@ from . import Blueprint, JSONBody
 
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
-ArticlePageSchema = page_schema(ArticleSchema, "ArticlePage", facets=FacetsSchema)
 ARTICLE_PAGE_BODY = JSONBody(ArticlePageSchema())
 
 

@@ -13,7 +13,7 @@ from ..models import SchemaVersion
 # frozen it built the tables from the models of its day, so a database it made may already have
 # what a later migration adds: check first (IF NOT EXISTS, get_columns).
 MIGRATIONS = [(1, "v0001_initial"), (2, "v0002_search_speed"), (3, "v0003_article_title_index"),
-              (4, "v0004_roster_integrity")]
+              (4, "v0004_roster_integrity"), (5, "v0005_article_grams")]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
