@@ -252,11 +252,11 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
         t1 = time.perf_counter()
         notice = notices.create_notice(data, ACTOR, **kw)
         t2 = time.perf_counter()
-        notices.add_roster_entries(notice, roster, ACTOR)
+        notices.add_roster_entries(notice.id, roster, ACTOR)
         t3 = time.perf_counter()
-        notices.publish_notice(notice, ACTOR)
+        notices.publish_notice(notice.id, ACTOR, backdated=True)  # windows 2020–2027
         if rng.random() < WITHDRAWN_SHARE:
-            notices.withdraw_notice(notice, "名单有误，重新公示", ACTOR)
+            notices.withdraw_notice(notice.id, "名单有误，重新公示", ACTOR)
         t4 = time.perf_counter()
         plan_seconds += t1 - t0
         roster_seconds += t3 - t2
