@@ -139,9 +139,11 @@ def test_linking_at_the_publish_instant_is_before_or_refused(server, tokens):
 
 def test_notice_and_article_linking_each_other_at_once(server, tokens):
     """PATCH notice {article_ids: [a]} and PATCH article {notice_ids: [n]} at once: both want
-    the same link. Each answers 200 or 409 (never a 5xx); one event per 200."""
+    the same link. Each answers 200 or 409 (never a 5xx: it deadlocked on PostgreSQL under
+    FOR UPDATE); the one link is recorded once."""
     failures = []
-    for _ in range(ROUNDS):
+    rounds = max(ROUNDS, 30)  # 7 of 40 rounds went wrong on PostgreSQL
+    for _ in range(rounds):
         notice_id = draft(server, tokens)
         article_id = article(server, tokens)
         by_notice, by_article = fire(
@@ -153,11 +155,12 @@ def test_notice_and_article_linking_each_other_at_once(server, tokens):
         if not {by_notice.status_code, by_article.status_code} <= {200, 409}:
             failures.append((by_notice.status_code, by_article.status_code))
         assert links_of(notice_id) == [article_id]
-        assert actions("notice", notice_id).count("notice.updated") == (
-            by_notice.status_code == 200)
-        assert actions("article", article_id).count("article.updated") == (
-            by_article.status_code == 200)
-    assert failures == [], f"{len(failures)} of {ROUNDS} rounds answered 5xx (deadlock)"
+        # one link made, one event: the second writer finds it there and changes nothing
+        recorded = (actions("notice", notice_id).count("notice.updated")
+                    + actions("article", article_id).count("article.updated"))
+        if recorded != 1:
+            failures.append(f"{recorded} events for one link")
+    assert failures == [], f"{len(failures)} of {rounds} rounds: {failures}"
 
 
 def test_article_delete_racing_a_notice_patch_that_keeps_the_link(server, tokens):
