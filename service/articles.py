@@ -6,9 +6,10 @@ from datetime import date
 from . import audit, search, textsearch
 from .cache import answer_cache
 from .db import database, locked
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .links import existing_ids, set_links
 from .models import Article, Notice, NoticeArticle, utcnow
+from .notices import lock_notice
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")
@@ -33,13 +34,16 @@ def create_article(data: dict, actor: str) -> Article:
 def update_article(article_id: int, data: dict, actor: str) -> Article:
     with database.atomic():
         article = lock_article(article_id)
-        before = present_one(article)
+        wanted = None
+        if "notice_ids" in data:
+            wanted = existing_ids(Notice, data["notice_ids"], "notice_ids")
+            _lock_draft_notices(set(wanted) ^ linked_notice_ids(article.id))
+        before = present_one(article)  # read once every notice it touches is locked
         changed = [field for field in ARTICLE_FIELDS if field in data]
         for field in changed:
             setattr(article, field, data[field])
-        if "notice_ids" in data:
-            set_links(article=article,
-                      ids=existing_ids(Notice, data["notice_ids"], "notice_ids"))
+        if wanted is not None:
+            set_links(article=article, ids=wanted)
         after = present_one(article)
         changes = {k: [before[k], after[k]] for k in after
                    if before[k] != after[k] and k != "updated_at"}
@@ -57,10 +61,26 @@ def update_article(article_id: int, data: dict, actor: str) -> Article:
 def delete_article(article_id: int, actor: str) -> None:
     with database.atomic():
         article = lock_article(article_id)
+        _lock_draft_notices(linked_notice_ids(article.id))
         search.unindex(article.id)
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
                      changes={"title": article.title})
+
+
+def linked_notice_ids(article_id: int) -> set[int]:
+    return {notice_id for (notice_id,) in NoticeArticle.select(NoticeArticle.notice)
+            .where(NoticeArticle.article == article_id).tuples()}
+
+
+def _lock_draft_notices(notice_ids: set[int]) -> None:
+    """An article's links change only to drafts: the notices whose links would change are locked
+    as publication locks them (in id order), and a published one refuses — the articles beside
+    a published notice change only through its correction (PATCH with a reason), on its trail."""
+    for notice_id in sorted(notice_ids):
+        if lock_notice(notice_id).published_at is not None:
+            raise Conflict(f"Notice {notice_id} is published: the articles beside it change only "
+                           "through a correction of the notice (PATCH it with a reason).")
 
 
 def lock_article(article_id: int) -> Article:
