@@ -75,6 +75,8 @@ BEYOND_THE_SCHEMA = {
         "the file's content: columns and rows", ("file", "rows.*")),
     "GET /api/v1/names": Beyond(
         "the name after normalisation: 1–64 characters, no format characters", ("q",)),
+    "GET /api/v1/notices/{notice_id}/roster": Beyond("a filter is a name, as for GET /names",
+                                                     ("q",)),
     "GET /api/v1/articles": Beyond("`to` not before `from`", ("to",)),
     "POST /api/v1/articles": Beyond("notice ids that exist", ("notice_ids.*",)),
     "PATCH /api/v1/articles/{article_id}": Beyond(
