@@ -13,15 +13,10 @@ failure reproduces. A failure names the operation and gives a curl command that 
 
 import os
 import runpy
-import signal
-import subprocess
-import sys
-import uuid
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 import schemathesis
@@ -29,14 +24,13 @@ from gunicorn.config import Config
 from hypothesis import reject
 from schemathesis.config import SchemathesisConfig
 
-from service import create_app
-from service.auth import ROLES, issue_token
-from service.db import database, open_database
-from service.models import ApiToken
-from tests.processes import free_port, wait_until_ready
+from tests import live_registry
+from tests.live_registry import DRAFTS, SEED_NAMES, Registry
+
+# The registry behind gunicorn, one per database (fixtures: tests/live_registry.py).
+fuzz_database, registry = live_registry.fuzz_database, live_registry.registry
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "50"))
 SEED = int(os.environ.get("FUZZ_SEED", "20240126"))
 REVOKE_TOKEN = "DELETE /api/v1/tokens/{token_id}"
@@ -75,6 +69,8 @@ BEYOND_THE_SCHEMA = {
         "the file's content: columns and rows", ("file", "rows.*")),
     "GET /api/v1/names": Beyond(
         "the name after normalisation: 1–64 characters, no format characters", ("q",)),
+    "GET /api/v1/notices/{notice_id}/roster": Beyond("a filter is a name, as for GET /names",
+                                                     ("q",)),
     "GET /api/v1/articles": Beyond("`to` not before `from`", ("to",)),
     "POST /api/v1/articles": Beyond("notice ids that exist", ("notice_ids.*",)),
     "PATCH /api/v1/articles/{article_id}": Beyond(
@@ -102,88 +98,6 @@ POSITIVE_EXPECTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # 
 # negative_data_rejection: schemathesis' own list and 413 (a body over 1 MiB, a file over 10 MiB).
 NEGATIVE_EXPECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428",
                      "429", "5xx"]
-
-
-@dataclass
-class Registry:
-    base_url: str
-    database_url: str
-    tokens: dict[str, str]  # role -> bearer token
-    token_ids: list[int]
-
-    def restore_tokens(self):
-        """The fuzzer may revoke any token, its own too: give the run its tokens back."""
-        db = open_database(self.database_url)
-        with db.bind_ctx([ApiToken]), db.connection_context():
-            ApiToken.update(revoked_at=None).where(ApiToken.id.in_(self.token_ids)).execute()
-
-
-SEED_NAMES = 22  # the seed's one notice, closed, and its roster
-DRAFTS = 8
-
-
-def add_drafts(base_url: str, token: str):
-    """Drafts ready to publish, with names, beside the seed's closed notice: small ids the fuzzer
-    draws then reach the roster, publication, extension and withdrawal, not only their 404s."""
-    for number in range(1, DRAFTS + 1):
-        response = requests.post(f"{base_url}/api/v1/notices", timeout=10, json={
-            "title": f"模糊测试公示 {number}", "category": "fuzz", "issuer": "测试",
-            "window": {"start": f"2099-01-{number:02d}", "end": f"2099-02-{number:02d}"},
-            "contacts": [{"number": "010-83138953"}],
-            "roster": [{"name": "张心怡"}, {"name": "刘东", "credential_no": "11000012345678"}],
-        }, headers={"Authorization": f"Bearer {token}"})
-        response.raise_for_status()
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def fuzz_database(request, tmp_path_factory):
-    """A database of the fuzz's own: it creates, edits and deletes whatever it likes."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'registry.db'}"
-        return
-    postgres_url = request.getfixturevalue("postgres_url")
-    name = f"{postgres_url.rsplit('/', 1)[1]}_fuzz_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(postgres_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-
-
-@pytest.fixture(scope="module")
-def registry(fuzz_database, tmp_path_factory):
-    """The seeded registry served by the real gunicorn, with a token for each staff role."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": fuzz_database, "PORT": str(port), "WEB_CONCURRENCY": "2",
-           "PUBLIC_RATE_LIMIT": "100000/minute", "LOG_LEVEL": "WARNING",
-           "SEARCH_RATE_LIMIT": "100000/minute"}
-    for command in ("init-db", "seed"):
-        subprocess.run([BIN / "flask", "--app", "service", command], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-    create_app({"DATABASE_URL": fuzz_database})
-    with database.connection_context():
-        issued = {role: issue_token(role, f"fuzz {role}") for role in ROLES}
-    log_path = tmp_path_factory.mktemp("fuzz-log") / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "service:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(f"{base_url}/readyz", server)
-        add_drafts(base_url, issued["editor"][1])
-        yield Registry(base_url, fuzz_database,
-                       tokens={role: token for role, (_, token) in issued.items()},
-                       token_ids=[row.id for row, _ in issued.values()])
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        # Shown with a failure: what the app logged (tracebacks of a 500), without the access log.
-        print("".join(line for line in log_path.read_text(errors="replace").splitlines(True)
-                      if not line.startswith('{"remote"')))
 
 
 def load_schema(registry: Registry):

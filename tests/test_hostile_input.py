@@ -18,12 +18,12 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests import test_fuzz
+from tests import live_registry
+from tests.live_registry import Registry
 from tests.problems import PROBLEM_CONTENT_TYPE as PROBLEM
-from tests.test_fuzz import Registry
 
-# The fuzz's own seeded registry behind gunicorn, one per database (a separate instance here).
-fuzz_database, registry = test_fuzz.fuzz_database, test_fuzz.registry
+# A seeded registry behind gunicorn, one per database (fixtures: tests/live_registry.py).
+fuzz_database, registry = live_registry.fuzz_database, live_registry.registry
 
 MARK = "\u27e6hostile\u27e7"  # stands for the hostile value in a plain body until it is encoded
 DAY = date.today() + timedelta(days=30)
