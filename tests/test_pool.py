@@ -13,9 +13,14 @@ NOTICE = {"title": "核验人员名单公示", "category": "press_credential_ver
 
 
 @pytest.fixture
+def database_url(postgres_url):
+    """These tests are about PostgreSQL's pool: the app runs on PostgreSQL only (no SQLite
+    variants to skip; outside CI without TEST_POSTGRES_URL, postgres_url skips)."""
+    return postgres_url
+
+
+@pytest.fixture
 def postgres_url_of_app(database_url):
-    if database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's pool")
     return database_url
 
 
