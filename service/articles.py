@@ -225,7 +225,7 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
     links = defaultdict(list)
     query = NoticeArticle.select().join(Notice).where(NoticeArticle.article.in_(ids))
     if not staff:
-        query = query.where(Notice.published_at.is_null(False))
+        query = query.where(Notice.public())
     for link in query.order_by(NoticeArticle.notice):
         links[link.article_id].append(link.notice_id)
     items = []

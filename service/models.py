@@ -66,6 +66,16 @@ class Notice(BaseModel):
     # SHA-256 of the roster as published (notices.roster_digest); null for drafts.
     roster_digest = CharField(max_length=64, null=True)
 
+    @classmethod
+    def public(cls):
+        """Published: the public sees it, withdrawn or not (a withdrawal shows with its reason)."""
+        return cls.published_at.is_null(False)
+
+    @classmethod
+    def live(cls):
+        """Published and not withdrawn: its window runs, and it opens and closes."""
+        return cls.public() & cls.withdrawn_at.is_null(True)
+
 
 class Contact(BaseModel):
     id = AutoField()

@@ -42,13 +42,13 @@ def status_of(notice: Notice, now: datetime) -> str:
 
 def status_condition(status: str, now: datetime):
     """The SQL twin of status_of, for filtering lists."""
-    published = Notice.published_at.is_null(False) & Notice.withdrawn_at.is_null(True)
+    live = Notice.live()
     return {
         "draft": Notice.published_at.is_null(True),
         "withdrawn": Notice.withdrawn_at.is_null(False),
-        "scheduled": published & (Notice.opens_at > now),
-        "open": published & (Notice.opens_at <= now) & (Notice.closes_at > now),
-        "closed": published & (Notice.closes_at <= now),
+        "scheduled": live & (Notice.opens_at > now),
+        "open": live & (Notice.opens_at <= now) & (Notice.closes_at > now),
+        "closed": live & (Notice.closes_at <= now),
     }[status]
 
 
@@ -65,22 +65,16 @@ def is_public(notice: Notice) -> bool:
     return notice.published_at is not None
 
 
-def public_condition():
-    return Notice.published_at.is_null(False)
-
-
 def public_roster_condition():
     """Rosters the public may read and match: published, not yet retired by housekeeping."""
-    return public_condition() & Notice.roster_hidden_at.is_null(True)
+    return Notice.public() & Notice.roster_hidden_at.is_null(True)
 
 
 def open_during_day_condition(day: date, timezone: str):
     """Published, not withdrawn, and open at some moment of `day` (local to `timezone`)."""
     day_window = windows.window_from_dates(day, day, timezone)
-    return (
-        Notice.published_at.is_null(False) & Notice.withdrawn_at.is_null(True)
-        & (Notice.opens_at < day_window.closes_at) & (Notice.closes_at > day_window.opens_at)
-    )
+    return (Notice.live() & (Notice.opens_at < day_window.closes_at)
+            & (Notice.closes_at > day_window.opens_at))
 
 
 # --- cleaning input: every error names its field -----------------------------------------------
@@ -419,7 +413,7 @@ def verify_roster(notice: Notice) -> dict:
 
 def verify_rosters() -> list[tuple[int, bool]]:
     """(notice id, matches) for every published notice."""
-    published = Notice.select().where(public_condition()).order_by(Notice.id)
+    published = Notice.select().where(Notice.public()).order_by(Notice.id)
     return [(notice.id, verify_roster(notice)["matches"]) for notice in published]
 
 
@@ -493,4 +487,4 @@ def roster_entry_dict(entry: RosterEntry, *, masked: bool) -> dict:
 
 def notices_query(*, staff: bool):
     query = Notice.select()
-    return query if staff else query.where(public_condition())
+    return query if staff else query.where(Notice.public())

@@ -257,7 +257,7 @@ def home():
                      .order_by(Notice.closes_at, Notice.id.desc()).limit(HOME_OPEN_LIMIT))
     recent_rows = list(
         Notice.select()
-        .where(notices.public_condition() & Notice.id.not_in([n.id for n in open_rows] or [0]))
+        .where(Notice.public() & Notice.id.not_in([n.id for n in open_rows] or [0]))
         .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(HOME_RECENT_LIMIT))
     return render_page(
         "index.html",

@@ -14,10 +14,6 @@ TRANSITIONS = {
 }
 
 
-def _live():
-    return Notice.published_at.is_null(False) & Notice.withdrawn_at.is_null(True)
-
-
 def record_due_transitions(now: datetime) -> list[tuple[datetime, str, int]]:
     """Write every transition due by `now` and not yet written, oldest first; returns
     (due_at, action, notice_id) for each. The guarded UPDATE makes a second scheduler, a retry
@@ -26,7 +22,7 @@ def record_due_transitions(now: datetime) -> list[tuple[datetime, str, int]]:
     with database.atomic():
         for action, (due, recorded) in TRANSITIONS.items():
             rows = (Notice.update({recorded: now})
-                    .where(_live() & recorded.is_null(True) & (due <= now))
+                    .where(Notice.live() & recorded.is_null(True) & (due <= now))
                     .returning(Notice.id, due).tuples().execute())
             written += [(due_at, action, notice_id) for notice_id, due_at in rows]
         written.sort()
@@ -41,7 +37,7 @@ def upcoming_transitions(now: datetime, until: datetime,
     upcoming = []
     for action, (due, recorded) in TRANSITIONS.items():
         rows = (Notice.select(Notice.id, due)
-                .where(_live() & recorded.is_null(True) & (due > now) & (due <= until))
+                .where(Notice.live() & recorded.is_null(True) & (due > now) & (due <= until))
                 .order_by(due).limit(limit).tuples())
         upcoming += [(due_at, action, notice_id) for notice_id, due_at in rows]
     return sorted(upcoming)[:limit]
@@ -49,7 +45,7 @@ def upcoming_transitions(now: datetime, until: datetime,
 
 def overdue_count(now: datetime) -> int:
     """Transitions due by `now` that no scheduler has written yet."""
-    return sum(Notice.select().where(_live() & recorded.is_null(True) & (due <= now)).count()
+    return sum(Notice.select().where(Notice.live() & recorded.is_null(True) & (due <= now)).count()
                for due, recorded in TRANSITIONS.values())
 
 
@@ -59,7 +55,7 @@ def hide_expired_rosters(now: datetime, days_after_close: int) -> list[int]:
     cutoff = now - timedelta(days=days_after_close)
     with database.atomic():
         rows = (Notice.update(roster_hidden_at=now)
-                .where(Notice.published_at.is_null(False) & Notice.roster_hidden_at.is_null(True)
+                .where(Notice.public() & Notice.roster_hidden_at.is_null(True)
                        & (Notice.closes_at <= cutoff))
                 .returning(Notice.id).tuples().execute())
         hidden = sorted(notice_id for (notice_id,) in rows)
