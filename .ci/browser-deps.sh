@@ -8,18 +8,7 @@ cd "$(dirname "$0")"
 AXE_VERSION=4.14.1
 DEBIAN_PACKAGES=(chromium chromium-driver fonts-wqy-zenhei)
 
-missing=()
-for package in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-    || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+bash apt-install.sh "${DEBIAN_PACKAGES[@]}"  # cwd is .ci
 
 installed_axe=$(node -p "require('./node_modules/axe-core/package.json').version" 2>/dev/null || true)
 if [ "$installed_axe" != "$AXE_VERSION" ]; then
