@@ -16,10 +16,8 @@ def record(action: str, entity: str, entity_id: int | None, actor: str, *,
     """Append one event; call inside the write's transaction so both land or neither.
 
     Every write records one, so this is also where the data version counts up and where the
-    caller's token is confirmed under lock (auth.confirm_caller) — except when the write is the
-    revocation of that very token."""
-    if entity != "token" or action != "token.revoked":
-        auth.confirm_caller()
+    caller's token is confirmed under lock (auth.confirm_caller)."""
+    auth.confirm_caller()
     bump_data_version()
     AuditEvent.insert(
         at=utcnow(),

@@ -9,7 +9,7 @@ from schemas.common import page_schema
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenQueryArgsSchema, TokenSchema
 
 from .. import audit, auth
-from ..db import database
+from ..db import database, locked
 from ..models import ApiToken, utcnow
 from . import Blueprint, paginate
 
@@ -48,11 +48,13 @@ class Tokens(MethodView):
 @blp.response(204)
 def revoke(token_id):
     """Revoke a token at once"""
-    if not ApiToken.select().where(ApiToken.id == token_id).exists():
-        abort(404, message=f"No token {token_id}.")
-    with database.atomic():  # revoking twice is harmless; only the first is recorded
-        revoked = (ApiToken.update(revoked_at=utcnow())
-                   .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null(True))
-                   .execute())
-        if revoked:
-            audit.record("token.revoked", "token", token_id, auth.actor_name())
+    with database.atomic():
+        row = locked(ApiToken.select().where(ApiToken.id == token_id))
+        if row is None:
+            abort(404, message=f"No token {token_id}.")
+        if row.revoked_at is None:  # revoking twice is harmless; only the first is recorded
+            # Recorded before the row changes: the caller's token is confirmed (audit.record)
+            # while still usable, even when it is the one being revoked.
+            audit.record("token.revoked", "token", row.id, auth.actor_name())
+            row.revoked_at = utcnow()
+            row.save(only=[ApiToken.revoked_at])
