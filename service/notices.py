@@ -198,11 +198,12 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
             notice.opens_at, notice.closes_at = window.opens_at, window.closes_at
             notice.timezone = window.timezone
             changed += ["opens_at", "closes_at", "timezone"]
-        if contacts is not None:
+        if contacts is not None and contacts != before["contacts"]:
             _replace_contacts(notice, contacts)
         if "article_ids" in data:
-            set_links(notice=notice,
-                      ids=existing_ids(Article, data["article_ids"], "article_ids"))
+            article_ids = existing_ids(Article, data["article_ids"], "article_ids")
+            if sorted(article_ids) != before["article_ids"]:
+                set_links(notice=notice, ids=article_ids)
         after = present_one(notice, utcnow())
         changes = {key: [before[key], after[key]] for key in after
                    if before[key] != after[key] and key not in ("updated_at", "status")}
