@@ -24,12 +24,14 @@ from pathlib import Path
 
 from bench.names import NameMaker
 from bench.text import CITIES, PROVINCES, ArticleWriter, province_name
-from service import articles, notices
 from service.config import DEFAULTS
-from service.contacts import ContactError, normalize_number
-from service.db import database, is_sqlite, open_database
+from service.domain import articles, notices
+from service.domain.contacts import ContactError, normalize_number
+from service.domain.models import Article, Notice, RosterEntry, RosterPinyin
+from service.domain.status import status_of
+from service.infra.clock import utcnow
+from service.infra.db import database, is_sqlite, open_database
 from service.migrations import LATEST, applied_version
-from service.models import Article, Notice, RosterEntry, RosterPinyin, utcnow
 
 OUT = Path(__file__).resolve().parent / "out"
 ACTOR = "bench"
@@ -321,7 +323,7 @@ def load_articles(rng: random.Random, count: int, notice_ids: list[int],
 
 def statuses() -> dict[str, int]:
     now = utcnow()
-    return dict(Counter(notices.status_of(n, now) for n in Notice.select(
+    return dict(Counter(status_of(n, now) for n in Notice.select(
         Notice.published_at, Notice.withdrawn_at, Notice.opens_at, Notice.closes_at)))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 from limits import parse_many
 
-from service.limits import PublicLimiter
+from service.infra.limits import PublicLimiter
 from tests.processes import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent

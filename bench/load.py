@@ -37,9 +37,9 @@ from pypinyin import lazy_pinyin
 
 from bench import text
 from bench.names import COMMON_GIVEN, NameMaker
-from service.db import database, open_database
-from service.folding import variant_key
-from service.models import Article, RosterEntry
+from service.domain.folding import variant_key
+from service.domain.models import Article, RosterEntry
+from service.infra.db import database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"

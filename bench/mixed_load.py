@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scheduler_burst import fresh_database  # noqa: E402
-from service.auth import issue_token  # noqa: E402
-from service.db import database, open_database  # noqa: E402
+from service.domain.models import Notice, RosterEntry  # noqa: E402
+from service.infra.auth import issue_token  # noqa: E402
+from service.infra.db import database, open_database  # noqa: E402
 from service.migrations import migrate  # noqa: E402
-from service.models import Notice, RosterEntry  # noqa: E402
 from tests.processes import free_port, wait_until_ready  # noqa: E402
 
 NAME_QUERIES = ("张心怡", "張心怡", "zhang xinyi", "刘东", "卢梦琪", "王小明", "chen")

@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.db import database, open_database  # noqa: E402
+from service.domain.models import AuditEvent, Notice  # noqa: E402
+from service.infra.db import database, open_database  # noqa: E402
 from service.migrations import migrate  # noqa: E402
-from service.models import AuditEvent, Notice  # noqa: E402
 
 
 def fresh_database(url: str) -> None:

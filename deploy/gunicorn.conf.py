@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gunicorn.glogging import Logger, SafeAtoms
 
-from service.logs import RequestDataFilter
+from service.infra.logs import RequestDataFilter
 
 
 def _env(name: str, default: str) -> str:
@@ -119,7 +119,7 @@ def on_exit(server):
 
 def post_fork(server, worker):
     # A connection inherited across fork must not be shared by two processes.
-    from service.db import database
+    from service.infra.db import database
 
     if database.obj is not None:
         database.obj.close()

@@ -4,9 +4,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from service import articles, notices
-from service.db import database, is_sqlite
-from service.models import Article, Notice
+from service.domain import articles, notices
+from service.domain.models import Article, Notice
+from service.infra.db import database, is_sqlite
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = "seed"

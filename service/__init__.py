@@ -2,13 +2,14 @@
 
 from flask import Flask
 
-from . import config, logs
+from service import config
+from service.infra import logs
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from the environment (and `test_config`, for tests: settings may be given
     as text, as the environment would, or already typed)."""
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(config.from_env())
     app.config.update(
         API_TITLE="Public notice registry",
@@ -22,14 +23,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(config.parse(test_config))
-    from .api.parsing import JSONProvider
+    from service.api.parsing import JSONProvider
 
     app.json = JSONProvider(app)  # reads JSON within bounds
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     logs.configure(app.config["LOG_LEVEL"])
 
-    from . import api, apidocs, cache, cli, db, errors, limits, metrics, pages, routes
+    from service import api, cli
+    from service.api import docs as apidocs
+    from service.api import problems
+    from service.infra import cache, db, limits, metrics, routes
+    from service.web import views as pages
 
     # Request hooks run in the order registered here: the database connects (db) before the
     # caller's token is read (api, limits). What each route may do is read from its view
@@ -38,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     routes.init_app(app)
     db.init_app(app)
     cache.init_app(app)
-    errors.init_app(app)
+    problems.init_app(app)
     metrics.init_app(app)
     api.init_app(app)
     apidocs.init_app(app)

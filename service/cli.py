@@ -7,17 +7,18 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from marshmallow import ValidationError
 from tqdm import tqdm
 
 from schemas.common import MAX_NAME_LENGTH
-
-from . import audit, auth, notices
-from .db import database
-from .errors import Conflict, flatten_messages
-from .migrations import LATEST, applied_version, migrate
-from .models import Notice, utcnow
-from .rosterfile import HEADERS, OPTIONAL_MAX, RosterFileError, read_roster
+from service.domain import audit, notices
+from service.domain.errors import Conflict, Invalid
+from service.domain.models import Notice
+from service.domain.roster import verify_rosters
+from service.domain.rosterfile import HEADERS, OPTIONAL_MAX, RosterFileError, read_roster
+from service.infra import auth
+from service.infra.clock import utcnow
+from service.infra.db import database
+from service.migrations import LATEST, applied_version, migrate
 
 CLI_ACTOR = "cli"
 
@@ -58,8 +59,8 @@ def seed_command():
         try:  # e.g. the page's numbers are not valid numbers of PHONE_REGION
             added = load_seeds(default_timezone=current_app.config["NOTICE_TIMEZONE"],
                                region=current_app.config["PHONE_REGION"])
-        except ValidationError as error:
-            raise click.ClickException(_format_errors(flatten_messages(error.messages))) from None
+        except Invalid as error:
+            raise click.ClickException(_format_errors(error.errors)) from None
     click.echo(f"seeded: {counted(added['notices'], 'notice')}, "
                f"{counted(added['articles'], 'article')} added")
 
@@ -118,9 +119,8 @@ def import_roster_command(notice_id, file):
                 added = notices.add_roster_entries(
                     notice.id, rows, CLI_ACTOR, action="roster.imported",
                     path=lambda i: f"rows.{rows[i]['line']}", progress=bar.update)
-            except ValidationError as error:
-                messages = flatten_messages(error.messages)
-                raise click.ClickException(_format_errors(messages)) from None
+            except Invalid as error:
+                raise click.ClickException(_format_errors(error.errors)) from None
             except Conflict as error:
                 raise click.ClickException(error.detail) from None
     click.echo(f"imported {counted(len(added), 'name')} into notice {notice_id}")
@@ -137,7 +137,7 @@ def _format_errors(errors: dict[str, list[str]]) -> str:
 def export_command(file, force):
     """Write a consistent, versioned dump of every table (tokens excluded) to FILE; an existing
     FILE is refused unless --force."""
-    from .backup import export_to
+    from service.domain.backup import export_to
 
     if file.exists() and not force:
         raise click.ClickException(f"{file} exists; nothing written (--force replaces it)")
@@ -150,7 +150,7 @@ def export_command(file, force):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file):
     """Load a dump made by `export` into an empty, migrated database (all or nothing)."""
-    from .backup import BackupError, import_from
+    from service.domain.backup import BackupError, import_from
 
     with database.connection_context():
         try:
@@ -164,7 +164,7 @@ def import_command(file):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_backup_command(file):
     """Read a dump made by `export` through and check every table's count and digest."""
-    from .backup import BackupError, verify_backup
+    from service.domain.backup import BackupError, verify_backup
 
     try:
         counts = verify_backup(file)
@@ -177,7 +177,7 @@ def verify_backup_command(file):
 def verify_rosters_command():
     """Check every published roster against the digest recorded when it was published."""
     with migrated_database():
-        results = notices.verify_rosters()
+        results = verify_rosters()
     altered = [notice_id for notice_id, ok in results if not ok]
     for notice_id in altered:
         click.echo(f"notice {notice_id}: roster differs from its published digest", err=True)
@@ -191,7 +191,7 @@ def verify_rosters_command():
 @with_appcontext
 def scheduler_command():
     """Run the notice scheduler in the foreground until SIGTERM/SIGINT (one leader, others wait)."""
-    from .scheduler import run_forever
+    from service.scheduler import run_forever
 
     run_forever(current_app)
 

@@ -21,9 +21,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from playhouse.db_url import parse
 from prometheus_client import Counter, Gauge, start_http_server
 
-from . import transitions
-from .db import database
-from .models import SchedulerInstance, utcnow
+from service.domain import transitions
+from service.domain.models import SchedulerInstance
+from service.infra.clock import utcnow
+from service.infra.db import database
 
 log = logging.getLogger(__name__)
 

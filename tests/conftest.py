@@ -17,10 +17,10 @@ import requests
 from werkzeug.serving import make_server
 
 from service import create_app
-from service.auth import issue_token
-from service.db import database
+from service.domain.models import TABLES
+from service.infra.auth import issue_token
+from service.infra.db import database
 from service.migrations import migrate
-from service.models import TABLES
 from tests.processes import free_port, wait_until_ready
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")

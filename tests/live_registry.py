@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from service import create_app
-from service.auth import ROLES, issue_token
-from service.db import database, open_database
-from service.models import ApiToken
+from service.domain.models import ApiToken
+from service.infra.auth import ROLES, issue_token
+from service.infra.db import database, open_database
 from tests.processes import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent

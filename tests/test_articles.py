@@ -1,6 +1,6 @@
 """Articles over HTTP: create, read, search, edit, delete, and their links to notices."""
 
-from service.models import AuditEvent
+from service.domain.models import AuditEvent
 
 ARTICLES = "/api/v1/articles"
 

@@ -4,7 +4,7 @@ A route added without a row here fails test_every_route_has_a_row."""
 
 import pytest
 
-from service.auth import ROLES
+from service.infra.auth import ROLES
 
 PUBLIC = "public"
 CALLERS = (PUBLIC, *ROLES)

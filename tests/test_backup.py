@@ -7,10 +7,12 @@ import psycopg2
 import pytest
 from click.testing import CliRunner
 
-from service import articles, create_app, notices
-from service.db import database
+from service import create_app
+from service.domain import articles, notices
+from service.domain.models import Article, Notice, RosterEntry
+from service.domain.roster import verify_rosters
+from service.infra.db import database
 from service.migrations import migrate
-from service.models import Article, Notice, RosterEntry
 from tests.conftest import _with_database
 
 
@@ -80,7 +82,7 @@ def test_round_trip_sqlite_postgres_sqlite_loses_nothing(tmp_path, restore_url):
     run(again, "export", str(third))
     with database.connection_context():
         # The SQLite full-text index was rebuilt from the imported articles.
-        from service import search
+        from service.domain import article_search as search
         found = Article.select().where(search.matches("显示面板"))
         assert [a.title for a in found] == ["芯片新闻"]
 
@@ -131,7 +133,7 @@ def test_a_100k_registry_survives_export_and_import_both_ways(tmp_path, restore_
     run(target, "export", str(second))
     with database.connection_context():
         assert RosterEntry.select().count() == 100_000 + 22
-        assert not [notice_id for notice_id, ok in notices.verify_rosters() if not ok]
+        assert not [notice_id for notice_id, ok in verify_rosters() if not ok]
         assert Notice.create(title="新", category="t", issuer="t", timezone="UTC").id == 4
 
     again = use(f"sqlite:///{tmp_path / 'again.db'}")  # PostgreSQL → SQLite

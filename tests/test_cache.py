@@ -1,7 +1,7 @@
 """The answer cache's memory bound (its freshness is tested through the routes that use it)."""
 
-from service.cache import AnswerCache
-from service.db import database
+from service.infra.cache import AnswerCache
+from service.infra.db import database
 
 
 def counting(answer):

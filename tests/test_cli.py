@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from service import create_app
+from service.domain.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
 from service.migrations import MIGRATIONS
-from service.models import ApiToken, Article, AuditEvent, Notice, RosterEntry, SchemaVersion
 from tests.builders import post_notice
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

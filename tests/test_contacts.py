@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.contacts import ContactError, normalize_number
+from service.domain.contacts import ContactError, normalize_number
 
 
 @pytest.mark.parametrize(

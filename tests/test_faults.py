@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from service.db import database
-from service.models import Notice, RosterEntry
+from service.domain.models import Notice, RosterEntry
+from service.infra.db import database
 
 
 def worker_pids(master: subprocess.Popen) -> list[int]:
@@ -61,7 +61,7 @@ def test_no_acknowledged_write_is_lost_when_postgres_drops_out(gunicorn, own_pos
     database_url, allow = own_postgres
     base, _, _ = gunicorn(database_url)
     from service import create_app
-    from service.auth import issue_token
+    from service.infra.auth import issue_token
 
     create_app({"DATABASE_URL": database_url})
     with database.connection_context():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from service import folding
-from service.folding import exact_key, pinyin_keys, query_pinyin_key, variant_key
+from service.domain import folding
+from service.domain.folding import exact_key, pinyin_keys, query_pinyin_key, variant_key
 
 
 def test_exact_key_folds_full_width_letters_and_lower_cases():

@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from service import create_app
-from service.auth import issue_token
-from service.db import database
+from service.infra.auth import issue_token
+from service.infra.db import database
 from tests.conftest import serve
 
 

@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from prometheus_client import REGISTRY
 
-from service import create_app, limits
-from service.limits import PUBLIC, SEARCH, SQLiteStorage
+from service import create_app
+from service.infra import limits
+from service.infra.limits import PUBLIC, SEARCH, SQLiteStorage
 from tests.builders import post_notice
 from tests.conftest import serve
 from tests.processes import free_port

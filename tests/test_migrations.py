@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from peewee import TextField
 
-from service import create_app, models
-from service.db import database, is_sqlite
+from service import create_app
+from service.domain import models
+from service.infra.db import database, is_sqlite
 from service.migrations import applied_version, migrate
 from service.migrations.v0002_search_speed import REDUNDANT_INDEXES
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.names import MAX_NAME_LENGTH, clean_name, clean_optional
+from service.domain.names import MAX_NAME_LENGTH, clean_name, clean_optional
 
 
 def test_full_width_letters_and_spaces_are_folded():

@@ -5,10 +5,10 @@ from importlib import import_module
 
 import pytest
 
-from service import namecheck
-from service.cache import bump_data_version
-from service.db import database, is_sqlite
-from service.models import RosterEntry
+from service.domain import namecheck
+from service.domain.models import RosterEntry
+from service.infra.cache import bump_data_version
+from service.infra.db import database, is_sqlite
 from tests.builders import SHANGHAI, check, post_notice
 
 NAMES = "/api/v1/names"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service.models import Notice
+from service.domain.models import Notice
 from tests.builders import SEED_TITLE, SHANGHAI, audit_events, notice_payload, post_notice
 from tests.problems import assert_problem
 

@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from service import create_app, pages
-from service import notices as notice_domain
-from service.models import Notice, utcnow
+from service import create_app
+from service.domain.models import Notice
+from service.infra.clock import utcnow
+from service.web import formatting, views
 from tests.builders import SHANGHAI, post_notice, today
 from tests.conftest import serve
 
@@ -266,7 +267,7 @@ def test_an_error_in_a_page_is_a_chinese_500_not_a_traceback(client, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("boom: secret detail")
 
-    monkeypatch.setattr(notice_domain, "present", broken)
+    monkeypatch.setattr(views, "present", broken)
     response = client.get("/")
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -281,7 +282,7 @@ def test_database_trouble_on_a_page_is_a_chinese_503(client, monkeypatch):
     def unavailable(*args, **kwargs):
         raise OperationalError("server closed the connection")
 
-    monkeypatch.setattr(notice_domain, "present", unavailable)
+    monkeypatch.setattr(views, "present", unavailable)
     response = client.get("/")
     assert response.status_code == 503
     assert "Retry-After" in response.headers
@@ -300,13 +301,13 @@ def test_too_many_page_requests_get_a_chinese_429(app, database_url):
     assert wait > 0
     page = Page(refused.text)
     assert page.texts("h1") == ["访问太频繁"]
-    assert f"请{pages.wait_text(wait)}后再试。" in page.text
+    assert f"请{formatting.wait_text(wait)}后再试。" in page.text
 
 
 @pytest.mark.parametrize("seconds, text", [(1, "1 秒"), (59, "59 秒"), (60, "1 分钟"),
                                            (61, "2 分钟"), (3600, "60 分钟")])
 def test_a_wait_is_said_in_seconds_or_whole_minutes(seconds, text):
-    assert pages.wait_text(seconds) == text
+    assert formatting.wait_text(seconds) == text
 
 
 # --- home --------------------------------------------------------------------------------------
@@ -591,13 +592,13 @@ def test_scheduled_notice_has_not_started(client, tokens):
     (date(2026, 12, 2), date(2026, 12, 2), "今天"),
 ])
 def test_time_ago_counts_in_the_largest_whole_unit(day, today, text):
-    assert pages.time_ago(day, today) == text
+    assert formatting.time_ago(day, today) == text
 
 
 def test_a_window_opening_today_says_at_what_time():
     now = datetime(2026, 12, 2, 1, 0, tzinfo=SHANGHAI)
-    assert pages.starts_in(now + timedelta(hours=8), now, "Asia/Shanghai") == "今天 09:00 开始"
-    assert pages.starts_in(now + timedelta(hours=23), now, "Asia/Shanghai") == "1 天后开始"
+    assert formatting.starts_in(now + timedelta(hours=8), now, "Asia/Shanghai") == "今天 09:00 开始"
+    assert formatting.starts_in(now + timedelta(hours=23), now, "Asia/Shanghai") == "1 天后开始"
 
 
 def test_window_given_as_instants_shows_times(client, tokens):

@@ -4,7 +4,7 @@ pooled connection the server has dropped is replaced at its first statement."""
 import psycopg2
 import pytest
 
-from service.db import database
+from service.infra.db import database
 from tests.builders import post_notice
 
 NOTICE = {"title": "核验人员名单公示", "category": "press_credential_verification",

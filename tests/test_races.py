@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from service.db import database
-from service.models import AuditEvent, Notice, RosterEntry
+from service.domain.models import AuditEvent, Notice, RosterEntry
+from service.infra.db import database
 
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "12"))
 

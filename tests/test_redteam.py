@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.db import database
-from service.models import AuditEvent, Notice, NoticeArticle, RosterEntry
+from service.domain.models import AuditEvent, Notice, NoticeArticle, RosterEntry
+from service.infra.db import database
 from tests.test_races import (
     actions,
     draft,

@@ -4,8 +4,9 @@ from functools import partial
 
 import pytest
 
-from service.auth import hash_token
-from service.models import ApiToken, utcnow
+from service.domain.models import ApiToken
+from service.infra.auth import hash_token
+from service.infra.clock import utcnow
 from tests import builders
 from tests.builders import post_notice
 from tests.problems import assert_problem

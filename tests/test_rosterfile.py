@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from service import rosterfile
-from service.rosterfile import RosterFileError, read_roster, spreadsheet_safe
+from service.domain import rosterfile
+from service.domain.rosterfile import RosterFileError, read_roster, spreadsheet_safe
 from tests import builders
 from tests.builders import post_notice
 

@@ -5,7 +5,7 @@ behave the same."""
 import uuid
 
 from service import create_app
-from service.limits import PUBLIC, SEARCH
+from service.infra.limits import PUBLIC, SEARCH
 from tests.builders import post_notice
 from tests.conftest import serve
 from tests.processes import free_port

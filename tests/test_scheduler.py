@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.db import database
-from service.models import AuditEvent, Notice, SchedulerInstance
-from service.transitions import hide_expired_rosters, record_due_transitions
+from service.domain.models import AuditEvent, Notice, SchedulerInstance
+from service.domain.transitions import hide_expired_rosters, record_due_transitions
+from service.infra.db import database
 from tests.processes import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent

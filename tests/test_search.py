@@ -4,11 +4,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from service import articles, search
-from service.db import is_sqlite
+from service.domain import article_search as search
+from service.domain import articles
+from service.domain.models import Article
+from service.domain.textsearch import index_tokens
+from service.infra.db import is_sqlite
 from service.migrations import v0005_article_grams
-from service.models import Article
-from service.textsearch import index_tokens
 from tests.builders import SHANGHAI, check, post_notice
 
 NAMES = "/api/v1/names"

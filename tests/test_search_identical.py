@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from service import articles
+from service.domain import articles
 
 ARTICLES = [  # (title, kind, region, published_on, body)
     ("集成电路产业发展大会召开", "meeting", "北京", "2024-03-01",

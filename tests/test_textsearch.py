@@ -7,7 +7,7 @@ import sqlite3
 import psycopg2
 import pytest
 
-from service.textsearch import fts5_match, index_tokens, query_tokens, snippet, tsquery
+from service.domain.textsearch import fts5_match, index_tokens, query_tokens, snippet, tsquery
 
 # Sentences from seeds/data/articles.json, plus two made up for the 超X高 case.
 ROWS = {

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from service.windows import (
+from service.domain.windows import (
     MAX_WINDOW,
     Window,
     WindowError,

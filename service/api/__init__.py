@@ -11,10 +11,9 @@ from marshmallow import Schema
 from werkzeug.routing import IntegerConverter
 
 from schemas.common import MAX_ID, ProblemSchema
-
-from .. import auth
-from ..errors import PROBLEM_CONTENT_TYPE, from_http_exception
-from .parsing import ArgumentsParser, Plugin
+from service.api.parsing import ArgumentsParser, Plugin
+from service.api.problems import PROBLEM_CONTENT_TYPE, from_http_exception
+from service.infra import auth
 
 BEARER = "bearerAuth"
 OPTIONAL_IF_MATCH = {
@@ -186,7 +185,17 @@ def init_app(app) -> Api:
         IdConverter, lambda _: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     # Imported here: each resource module imports this one (Blueprint, paginate, …).
-    from . import articles, audit, health, names, notices, roster, scheduler, search, tokens
+    from service.api import (
+        articles,
+        audit,
+        health,
+        names,
+        notices,
+        roster,
+        scheduler,
+        search,
+        tokens,
+    )
 
     for module in (health, notices, roster, names, articles, search, audit, scheduler, tokens):
         api.register_blueprint(module.blp, url_prefix=module.URL_PREFIX)

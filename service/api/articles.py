@@ -10,12 +10,12 @@ from schemas.articles import (
     ArticleQueryArgsSchema,
     ArticleSchema,
 )
-
-from .. import articles, auth
-from ..db import database
-from ..limits import public_rate_limit, search_rate_limit
-from ..models import Article
-from . import Blueprint, JSONBody
+from service.api import Blueprint, JSONBody
+from service.domain import articles
+from service.domain.models import Article
+from service.infra import auth
+from service.infra.db import database
+from service.infra.limits import public_rate_limit, search_rate_limit
 
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")

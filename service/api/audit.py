@@ -4,10 +4,9 @@ from flask.views import MethodView
 
 from schemas.audit import AuditEventSchema, AuditQueryArgsSchema
 from schemas.common import page_schema
-
-from ..audit import event_dict
-from ..models import AuditEvent
-from . import Blueprint, paginate
+from service.api import Blueprint, paginate
+from service.domain.audit import event_dict
+from service.domain.models import AuditEvent
 
 URL_PREFIX = "/api/v1/audit"
 blp = Blueprint("audit", __name__, description="Append-only record of every write")

@@ -4,11 +4,11 @@ from flask import Response
 from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .. import limits, metrics
-from ..db import no_database
-from ..errors import problem
-from ..migrations import LATEST, applied_version
-from . import Blueprint
+from service.api import Blueprint
+from service.api.problems import problem
+from service.infra import limits, metrics
+from service.infra.db import no_database
+from service.migrations import LATEST, applied_version
 
 URL_PREFIX = "/"
 blp = Blueprint("health", __name__, description="Process and database health")

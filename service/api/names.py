@@ -1,14 +1,13 @@
 """The public name check."""
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from schemas.names import NameCheckSchema, NameQueryArgsSchema
-
-from ..limits import public_rate_limit
-from ..models import utcnow
-from ..namecheck import check_name
-from . import Blueprint, JSONBody
+from service.api import Blueprint, JSONBody
+from service.domain.errors import Invalid
+from service.domain.namecheck import check_name
+from service.infra.clock import utcnow
+from service.infra.limits import public_rate_limit
 
 URL_PREFIX = "/api/v1/names"
 blp = Blueprint("names", __name__, description="Check whether a name is on a published roster")
@@ -25,5 +24,5 @@ class Names(MethodView):
         try:
             return NAME_CHECK_BODY.response(check_name(args["q"], utcnow(),
                                                        encode=NAME_CHECK_BODY))
-        except ValueError as error:
-            abort(422, errors={"q": [str(error)]})
+        except Invalid as error:
+            raise error.renamed("q") from None

@@ -15,12 +15,21 @@ from schemas.notices import (
     PublishSchema,
     WithdrawSchema,
 )
-
-from .. import auth, notices
-from ..db import database
-from ..limits import search_rate_limit
-from ..models import Notice, utcnow
-from . import Blueprint, paginate
+from service.api import Blueprint, paginate
+from service.domain import notices
+from service.domain.errors import Invalid
+from service.domain.models import Notice
+from service.domain.presentation import present, present_one
+from service.domain.status import (
+    is_public,
+    notices_query,
+    open_during_day_condition,
+    status_condition,
+)
+from service.infra import auth
+from service.infra.clock import utcnow
+from service.infra.db import database
+from service.infra.limits import search_rate_limit
 
 URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("notices", __name__, description="Public notices (公示) and their lifecycle")
@@ -33,15 +42,16 @@ def settings() -> dict:
 
 
 def check_window_and_contacts(data: dict) -> None:
-    """Beside the schema's own checks, so that one 422 names every bad field."""
+    """Beside the schema's own checks (a marshmallow validator), so that one 422 names every bad
+    field."""
     errors, config = {}, settings()
     for field, check, setting in (("window", notices.build_window, "default_timezone"),
                                   ("contacts", notices.clean_contacts, "region")):
         try:
             if field in data:
                 check(data[field], config[setting])
-        except ValidationError as error:
-            errors.update(error.messages)
+        except Invalid as error:
+            errors.update(error.errors)
     if errors:
         raise ValidationError(errors)
 
@@ -49,7 +59,7 @@ def check_window_and_contacts(data: dict) -> None:
 def visible_notice(notice_id: int) -> Notice:
     """The notice, or 404 when it does not exist or the caller may not see it (drafts)."""
     notice = Notice.get_or_none(Notice.id == notice_id)
-    if notice is None or not (auth.is_staff() or notices.is_public(notice)):
+    if notice is None or not (auth.is_staff() or is_public(notice)):
         abort(404, message=f"No notice {notice_id}.")
     return notice
 
@@ -62,9 +72,9 @@ class Notices(MethodView):
     def get(self, args):
         """List notices (the public sees published ones only)"""
         now = utcnow()
-        query = notices.notices_query(staff=auth.is_staff())
+        query = notices_query(staff=auth.is_staff())
         if "status" in args:
-            query = query.where(notices.status_condition(args["status"], now))
+            query = query.where(status_condition(args["status"], now))
         if "category" in args:
             query = query.where(Notice.category == args["category"])
         if "issuer" in args:
@@ -72,10 +82,10 @@ class Notices(MethodView):
         if "q" in args:
             query = query.where(Notice.title.contains(args["q"]) | Notice.body.contains(args["q"]))
         if "open_on" in args:
-            query = query.where(notices.open_during_day_condition(
+            query = query.where(open_during_day_condition(
                 args["open_on"], current_app.config["NOTICE_TIMEZONE"]))
         rows, envelope = paginate(query.order_by(Notice.id.desc()), args)
-        return {"items": notices.present(rows, now), **envelope}
+        return {"items": present(rows, now), **envelope}
 
     @blp.staff("editor")
     @blp.arguments(NoticeCreateSchema(), validate=check_window_and_contacts)
@@ -83,7 +93,7 @@ class Notices(MethodView):
     def post(self, data):
         """Create a draft notice, optionally with its roster"""
         notice = notices.create_notice(data, auth.actor_name(), **settings())
-        return notices.present_one(notice, utcnow())
+        return present_one(notice, utcnow())
 
 
 @blp.route("/<id:notice_id>")
@@ -92,7 +102,7 @@ class NoticeById(MethodView):
     @blp.response(200, NoticeSchema)
     def get(self, notice_id):
         """Get one notice"""
-        return notices.present_one(visible_notice(notice_id), utcnow())
+        return present_one(visible_notice(notice_id), utcnow())
 
     @blp.staff("editor")
     @blp.etag
@@ -107,11 +117,11 @@ class NoticeById(MethodView):
         if notice.published_at is not None and not may_correct:
             abort(403, message="Correcting a published notice needs the publisher role.")
         with database.atomic():  # If-Match is checked against the row this write locks
-            blp.check_etag(notices.present_one(notices.lock_notice(notice_id), utcnow()),
+            blp.check_etag(present_one(notices.lock_notice(notice_id), utcnow()),
                            NoticeSchema)
             notice = notices.update_notice(notice_id, data, auth.actor_name(),
                                            may_correct=may_correct, **settings())
-        return notices.present_one(notice, utcnow())
+        return present_one(notice, utcnow())
 
 
     @blp.staff("editor")
@@ -131,7 +141,7 @@ def publish(data, notice_id):
     visible_notice(notice_id)
     notice = notices.publish_notice(notice_id, auth.actor_name(),
                                     backdated=data.get("backdated", False))
-    return notices.present_one(notice, utcnow())
+    return present_one(notice, utcnow())
 
 
 @blp.route("/<id:notice_id>/withdraw", methods=["POST"])
@@ -142,7 +152,7 @@ def withdraw(data, notice_id):
     """Withdraw a published notice, with the reason shown to the public"""
     visible_notice(notice_id)
     notice = notices.withdraw_notice(notice_id, data["reason"], auth.actor_name())
-    return notices.present_one(notice, utcnow())
+    return present_one(notice, utcnow())
 
 
 @blp.route("/<id:notice_id>/extend", methods=["POST"])
@@ -153,4 +163,4 @@ def extend(data, notice_id):
     """Extend a scheduled or open notice's window to a later end"""
     visible_notice(notice_id)
     notice = notices.extend_notice(notice_id, auth.actor_name(), **data)
-    return notices.present_one(notice, utcnow())
+    return present_one(notice, utcnow())

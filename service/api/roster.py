@@ -13,15 +13,18 @@ from schemas.roster import (
     RosterQueryArgsSchema,
     RosterVerificationSchema,
 )
-
-from .. import auth, config, notices
-from ..limits import search_rate_limit
-from ..models import RosterEntry
-from ..namecheck import roster_filter
-from ..rosterfile import RosterFileError, read_roster, roster_csv
-from ..routes import uploads
-from . import Blueprint, paginate
-from .notices import visible_notice
+from service import config
+from service.api import Blueprint, paginate
+from service.api.notices import visible_notice
+from service.domain import notices, roster
+from service.domain.errors import Invalid
+from service.domain.models import RosterEntry
+from service.domain.namecheck import roster_filter
+from service.domain.presentation import roster_entry_dict
+from service.domain.rosterfile import RosterFileError, read_roster, roster_csv
+from service.infra import auth
+from service.infra.limits import search_rate_limit
+from service.infra.routes import uploads
 
 URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("roster", __name__, description="Rosters: the names a notice publishes")
@@ -50,11 +53,11 @@ class Roster(MethodView):
         if "q" in args:
             try:
                 query = query.where(roster_filter(args["q"]))
-            except ValueError as error:
-                abort(422, errors={"q": [str(error)]})
+            except Invalid as error:
+                raise error.renamed("q") from None
         rows, envelope = paginate(query, args)
         masked = not auth.is_staff()
-        return {"items": [notices.roster_entry_dict(e, masked=masked) for e in rows], **envelope}
+        return {"items": [roster_entry_dict(e, masked=masked) for e in rows], **envelope}
 
     @blp.staff("editor")
     @blp.arguments(OneOrManyRosterEntriesSchema(many=True))
@@ -67,7 +70,7 @@ class Roster(MethodView):
         visible_notice(notice_id)
         added = notices.add_roster_entries(notice_id, entries, auth.actor_name())
         rows = RosterEntry.select().where(RosterEntry.id.in_(added)).order_by(RosterEntry.position)
-        return [notices.roster_entry_dict(e, masked=False) for e in rows]
+        return [roster_entry_dict(e, masked=False) for e in rows]
 
 
 @blp.route("/<id:notice_id>/roster.csv")
@@ -77,7 +80,7 @@ def export_roster_csv(notice_id):
     """Download the roster as CSV (UTF-8 with BOM, for Excel), safe to open in a spreadsheet"""
     notice = visible_notice(notice_id)
     entries = notice.roster.order_by(RosterEntry.position)
-    body = roster_csv([notices.roster_entry_dict(e, masked=False) for e in entries])
+    body = roster_csv([roster_entry_dict(e, masked=False) for e in entries])
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="notice-{notice_id}-roster.csv"'})
 
@@ -90,7 +93,7 @@ def verify_roster(notice_id):
     notice = visible_notice(notice_id)
     if notice.published_at is None:
         abort(409, message="A draft's roster has no published digest yet.")
-    return notices.verify_roster(notice)
+    return roster.verify_roster(notice)
 
 
 @blp.route("/<id:notice_id>/roster/<id:entry_id>", methods=["DELETE"])

@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask.views import MethodView
 
 from schemas.scheduler import SchedulerStatusSchema
-
-from .. import transitions
-from ..models import SchedulerInstance, utcnow
-from . import Blueprint
+from service.api import Blueprint
+from service.domain import transitions
+from service.domain.models import SchedulerInstance
+from service.infra.clock import utcnow
 
 URL_PREFIX = "/api/v1/scheduler"
 blp = Blueprint("scheduler", __name__, description="Scheduler leadership, lag and due transitions")

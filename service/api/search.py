@@ -3,12 +3,16 @@
 from flask.views import MethodView
 
 from schemas.search import SearchArgsSchema, SearchResultSchema
-
-from .. import articles, auth, notices
-from ..limits import search_rate_limit
-from ..models import Notice, utcnow
-from ..namecheck import check_name
-from . import Blueprint
+from service.api import Blueprint
+from service.domain import articles
+from service.domain.errors import Invalid
+from service.domain.models import Notice
+from service.domain.namecheck import check_name
+from service.domain.presentation import present
+from service.domain.status import notices_query, status_rank
+from service.infra import auth
+from service.infra.clock import utcnow
+from service.infra.limits import search_rate_limit
 
 URL_PREFIX = "/api/v1/search"
 blp = Blueprint("search", __name__, description="Notices, names and articles in one answer")
@@ -23,16 +27,16 @@ class Search(MethodView):
         """Search notices, roster names and articles at once"""
         q, limit, now, staff = args["q"], args["limit"], utcnow(), auth.is_staff()
         text = q.strip()
-        found_notices = (notices.notices_query(staff=staff)
+        found_notices = (notices_query(staff=staff)
                          .where(Notice.title.contains(text) | Notice.body.contains(text))
-                         .order_by(notices.status_rank(now), Notice.id.desc()).limit(limit))
+                         .order_by(status_rank(now), Notice.id.desc()).limit(limit))
         try:
             names = check_name(q, now)["matches"][:limit]
-        except ValueError:
+        except Invalid:
             names = []  # not a possible name (too long, say): the other parts still answer
         return {
             "query": q,
-            "notices": notices.present(list(found_notices), now),
+            "notices": present(list(found_notices), now),
             "names": names,
             "articles": articles.search_page(q=q, page_size=limit, staff=staff)["items"],
         }

@@ -7,11 +7,12 @@ from flask_smorest import abort
 
 from schemas.common import page_schema
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenQueryArgsSchema, TokenSchema
-
-from .. import audit, auth
-from ..db import database, locked
-from ..models import ApiToken, utcnow
-from . import Blueprint, paginate
+from service.api import Blueprint, paginate
+from service.domain import audit
+from service.domain.models import ApiToken
+from service.infra import auth
+from service.infra.clock import utcnow
+from service.infra.db import database, locked
 
 URL_PREFIX = "/api/v1/tokens"
 blp = Blueprint("tokens", __name__, description="Staff bearer tokens")

@@ -4,8 +4,8 @@ from importlib import import_module
 
 from peewee import fn
 
-from ..db import database, is_sqlite
-from ..models import SchemaVersion
+from service.domain.models import SchemaVersion
+from service.infra.db import database, is_sqlite
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
 # shipped. Each writes out its own DDL instead of reading service/models.py, so that what a

@@ -1,6 +1,6 @@
 """Rosters as published and as they are in life: each published notice keeps its roster's digest,
 and one roster may list two people of the same name (the (notice, exact_key) index is no longer
-unique; notices.clean_roster says when a repeated name is a duplicate).
+unique; roster.clean_roster says when a repeated name is a duplicate).
 
 Notices published before this migration get the digest of their roster as it is now: from here
 on, any change to it shows."""
@@ -9,7 +9,9 @@ ROSTER_KEY_INDEX = "roster_entry_notice_id_exact_key"
 
 
 def upgrade(db, is_sqlite: bool) -> None:
-    from ..notices import roster_digest  # the digest's one definition, which must never change
+    from service.domain.roster import (
+        roster_digest,  # the digest's one definition, which must never change
+    )
 
     if "roster_digest" not in {column.name for column in db.get_columns("notice")}:
         db.execute_sql("ALTER TABLE notice ADD COLUMN roster_digest VARCHAR(64)")

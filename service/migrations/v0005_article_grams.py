@@ -9,7 +9,7 @@ then id, the ranking's order, so that a common word's page is found after a few 
 
 from psycopg2.extras import execute_values
 
-from .. import textsearch
+from service.domain import textsearch
 
 BATCH = 500
 

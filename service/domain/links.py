@@ -1,18 +1,17 @@
 """The many-to-many links between notices and the articles printed beside them."""
 
-from marshmallow import ValidationError
-
-from .models import Article, Notice, NoticeArticle
+from service.domain.errors import Invalid
+from service.domain.models import Article, Notice, NoticeArticle
 
 
 def existing_ids(model, ids: list[int], field: str) -> list[int]:
-    """`ids` without repeats, or a ValidationError naming each position that does not exist."""
+    """`ids` without repeats, or Invalid naming each position that does not exist."""
     unique = list(dict.fromkeys(ids))
     found = {row.id for row in model.select(model.id).where(model.id.in_(unique))}
-    missing = {i: [f"no such {model._meta.table_name}"] for i, id_ in enumerate(ids)
-               if id_ not in found}
+    missing = {f"{field}.{i}": [f"no such {model._meta.table_name}"]
+               for i, id_ in enumerate(ids) if id_ not in found}
     if missing:
-        raise ValidationError({field: missing})
+        raise Invalid.of(missing, "missing")
     return unique
 
 

@@ -1,6 +1,7 @@
 """The database handle: one proxy, from DATABASE_URL, a pooled connection per request."""
 
 import io
+import logging
 from pathlib import Path
 
 import peewee
@@ -9,7 +10,14 @@ from peewee import DatabaseProxy, InterfaceError, OperationalError, SqliteDataba
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
-from . import routes
+from service.infra import routes
+from service.infra.metrics import DB_ERRORS
+
+log = logging.getLogger(__name__)
+
+# What a database that is down or unreachable raises: answered 503, with this Retry-After.
+OUTAGES = (OperationalError, InterfaceError)
+RETRY_AFTER = "5"
 
 database = DatabaseProxy()
 
@@ -96,6 +104,12 @@ class PooledPostgres(PooledPostgresqlDatabase):
         self._initialize_connection(fresh)
         self._state.unproven = False
         return True
+
+
+def count_outage(error: Exception) -> None:
+    """Log and count a request refused because the database failed (API and pages alike)."""
+    log.warning("database unavailable: %s: %s", type(error).__name__, error)
+    DB_ERRORS.labels(type(error).__name__).inc()
 
 
 def is_sqlite() -> bool:

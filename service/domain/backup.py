@@ -8,11 +8,8 @@ from pathlib import Path
 
 from peewee import DatabaseError, DateField, DateTimeField
 
-from . import notices, search
-from .cache import bump_data_version
-from .db import database, is_sqlite
-from .migrations import LATEST, applied_version
-from .models import (
+from service.domain import article_search as search
+from service.domain.models import (
     Article,
     AuditEvent,
     Contact,
@@ -20,8 +17,12 @@ from .models import (
     NoticeArticle,
     RosterEntry,
     RosterPinyin,
-    utcnow,
 )
+from service.domain.roster import verify_rosters
+from service.infra.cache import bump_data_version
+from service.infra.clock import utcnow
+from service.infra.db import database, is_sqlite
+from service.migrations import LATEST, applied_version
 
 FORMAT = "notice-registry-export"
 # In dependency order; API tokens never leave the database, scheduler heartbeats are transient.
@@ -156,7 +157,7 @@ def import_from(path: Path) -> dict[str, int]:
                 counts[table] += 1
             _flush(models[current], pending)
             _after_import()
-            altered = [notice_id for notice_id, ok in notices.verify_rosters() if not ok]
+            altered = [notice_id for notice_id, ok in verify_rosters() if not ok]
             if altered:  # a dump edited by hand, its summary recomputed
                 raise BackupError(f"{path}: the rosters of notices {altered} differ from the "
                                   "digests recorded when they were published; nothing imported")

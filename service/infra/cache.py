@@ -14,8 +14,8 @@ from typing import Any
 from cachetools import LRUCache
 from flask import Flask, current_app
 
-from .db import database
-from .models import utcnow
+from service.infra.clock import utcnow
+from service.infra.db import database
 
 # Plain SQL: these run on every cached request and every write, and peewee's query builder would
 # cost more than the statements.

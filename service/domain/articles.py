@@ -3,13 +3,15 @@
 from collections import Counter, defaultdict
 from datetime import date
 
-from . import audit, search, textsearch
-from .cache import answer_cache
-from .db import database, locked
-from .errors import Conflict, NotFound
-from .links import existing_ids, set_links
-from .models import Article, Notice, NoticeArticle, utcnow
-from .notices import lock_notice
+from service.domain import article_search as search
+from service.domain import audit, textsearch
+from service.domain.errors import Conflict, NotFound
+from service.domain.links import existing_ids, set_links
+from service.domain.models import Article, Notice, NoticeArticle
+from service.domain.notices import lock_notice
+from service.infra.cache import answer_cache
+from service.infra.clock import utcnow
+from service.infra.db import database, locked
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from peewee import Case, fn
 
-from . import notices
-from .cache import answer_cache
-from .folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
-from .models import Notice, RosterEntry, RosterPinyin
+from service.domain.folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
+from service.domain.models import Notice, RosterEntry, RosterPinyin
+from service.domain.presentation import credential_last4, present
+from service.domain.status import STATUS_ORDER, public_roster_condition, status_rank
+from service.infra.cache import answer_cache
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
 MAX_MATCHES_PER_KIND = 50
@@ -26,7 +27,7 @@ def check_name(query: str, now: datetime, *, encode=None) -> dict:
     """Matches of `query` on public rosters: each entry once, strongest match, open notices first.
 
     Answers are cached until the data changes or a matched notice opens or closes; `encode`
-    as in AnswerCache.get. ValueError when the query is not a possible name."""
+    as in AnswerCache.get. Invalid when the query is not a possible name."""
     return answer_cache("names").get(query, lambda: _check_name(query, now), now, encode=encode)
 
 
@@ -34,7 +35,7 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
     _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
     readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
-    rank = notices.status_rank(now)
+    rank = status_rank(now)
     found: dict[int, tuple[str, RosterEntry]] = {}
     # Both of the first two go through the variant key's index: the variant key is a function of
     # the exact key, so an exact match is a variant match too.
@@ -46,7 +47,7 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
         ("pinyin", RosterEntry.id.in_(RosterPinyin.select(RosterPinyin.entry)
                                       .where(RosterPinyin.key.in_(readings or {""})))),
     ):
-        condition &= notices.public_roster_condition()
+        condition &= public_roster_condition()
         rows = list(RosterEntry.select(*ENTRY_COLUMNS, *NOTICE_COLUMNS)
                     .join(Notice).where(condition)
                     .order_by(rank, Notice.id.desc(), RosterEntry.position)
@@ -57,17 +58,17 @@ def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
             # Left-out matches can move in when their notice opens or closes.
             next_change = _earliest(next_change, _next_change(condition, now))
     unique_notices = {entry.notice.id: entry.notice for _, entry in found.values()}
-    shown = {item["id"]: item for item in notices.present(list(unique_notices.values()), now,
+    shown = {item["id"]: item for item in present(list(unique_notices.values()), now,
                                                            brief=True)}
     matches = [
         {"name": entry.name, "match": match, "entry_id": entry.id,
          "organization": entry.organization,
-         "credential_last4": notices.credential_last4(entry.credential_no),
+         "credential_last4": credential_last4(entry.credential_no),
          "notice": {key: shown[entry.notice.id][key] for key in MATCHED_NOTICE_FIELDS}}
         for match, entry in found.values()
     ]
     matches.sort(key=lambda m: (MATCH_ORDER.index(m["match"]),
-                                notices.STATUS_ORDER.index(m["notice"]["status"]),
+                                STATUS_ORDER.index(m["notice"]["status"]),
                                 -m["notice"]["id"]))
     answer = {"query": query, "normalized": variant, "verdict": verdict_of(matches),
               "matches": matches}
@@ -83,7 +84,7 @@ def roster_filter(text: str):
     """SQL: the roster entries whose name holds `text`, for the roster's filter box on the notice
     page and in the API alike. Folded like the check (張心 finds 张心怡, full-width letters find
     ASCII, any middle dot finds ·); text typed in pinyin also finds names that read so (zhang
-    finds 张心怡). ValueError when `text` is not a possible name."""
+    finds 张心怡). Invalid when `text` is not a possible name."""
     condition = RosterEntry.variant_key.contains(variant_key(text))
     typed_pinyin = query_pinyin_key(text)
     if typed_pinyin:

@@ -13,7 +13,8 @@ from xml.parsers import expat
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
-from service.names import clean_name, clean_optional
+from service.domain.errors import Invalid
+from service.domain.names import clean_name, clean_optional
 
 MIB = 1024 * 1024
 MAX_ROWS = 100_000  # names per upload
@@ -54,11 +55,12 @@ SAVE_AS_UTF8 = "save it as UTF-8 CSV (Excel: Save As → CSV UTF-8)"
 Row = Sequence[object]
 
 
-class RosterFileError(ValueError):
+class RosterFileError(Invalid):
     """Problems found in an uploaded roster, keyed by field path."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
+        field = next(iter(errors))
+        super().__init__(field, "roster_file", errors[field][0])
         self.errors = errors
 
 
@@ -281,7 +283,7 @@ def _columns(header: Row) -> list[str | None]:
 
 
 def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) -> list[dict]:
-    """Rows cleaned field by field; duplicates are left to notices.clean_roster, which knows
+    """Rows cleaned field by field; duplicates are left to roster.clean_roster, which knows
     the rule for them and the names already on the roster."""
     records: list[dict] = []
     errors: dict[str, list[str]] = {}

@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 from peewee import fn
 
-from . import auth
-from .cache import bump_data_version
-from .db import is_sqlite
-from .models import AuditEvent, utcnow
+from service.domain.models import AuditEvent
+from service.infra import auth
+from service.infra.cache import bump_data_version
+from service.infra.clock import utcnow
+from service.infra.db import is_sqlite
 
 
 def record(action: str, entity: str, entity_id: int | None, actor: str, *,

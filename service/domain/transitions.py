@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from . import audit
-from .db import database
-from .models import Notice
+from service.domain import audit
+from service.domain.models import Notice
+from service.infra.db import database
 
 SCHEDULER_ACTOR = "scheduler"
 # action -> (the instant it falls due, the column that records it was written)

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
+from service.domain.errors import Invalid
+
 MAX_WINDOW = timedelta(days=366)
 
 
@@ -17,13 +19,12 @@ class Window:
     timezone: str  # IANA name, e.g. "Asia/Shanghai"
 
 
-class WindowError(ValueError):
-    """Carries the offending field name and a message."""
+class WindowError(Invalid):
+    """A window the rules refuse, naming the offending field."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, "window", message)
+        self.args = (f"{field}: {message}",)
 
 
 def to_utc(dt: datetime) -> datetime:

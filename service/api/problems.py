@@ -1,15 +1,16 @@
-"""Every error leaves as application/problem+json; this is the one place that shapes it."""
+"""Every error leaves the API as application/problem+json; this is the one place that shapes it,
+and the one place domain errors (service/domain/errors.py) become HTTP statuses."""
 
 import logging
 from http import HTTPStatus
 
 from flask import Flask, json
 from marshmallow import ValidationError
-from peewee import DoesNotExist, IntegrityError, InterfaceError, OperationalError
+from peewee import DoesNotExist, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from . import limits
-from .metrics import DB_ERRORS
+from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from service.infra import db, limits
 
 log = logging.getLogger(__name__)
 
@@ -17,22 +18,6 @@ PROBLEM_TYPE = "about:blank"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # webargs nests messages under where they were found; clients want the field itself.
 REQUEST_LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args"}
-
-
-class Conflict(Exception):
-    """A request that is well formed but not allowed in the resource's current state (409)."""
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
-
-
-class NotFound(Exception):
-    """A resource that does not exist, or no longer does (404)."""
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
 
 
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -75,7 +60,7 @@ def from_http_exception(error: HTTPException):
     errors = data.get("errors") or data.get("messages")
     detail = data.get("message") or error.description
     if error.code == 422 and errors:
-        detail = "The request has invalid fields: " + ", ".join(sorted(flatten_messages(errors)))
+        detail = invalid_fields(errors)
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
@@ -84,32 +69,38 @@ def from_http_exception(error: HTTPException):
     return problem(error.code or 500, detail, errors=errors, headers=headers)
 
 
+def invalid_fields(errors) -> str:
+    return "The request has invalid fields: " + ", ".join(sorted(flatten_messages(errors)))
+
+
 def from_validation_error(error: ValidationError):
-    fields = flatten_messages(error.messages)
-    detail = "The request has invalid fields: " + ", ".join(sorted(fields))
-    return problem(422, detail, errors=fields)
+    return problem(422, invalid_fields(error.messages), errors=error.messages)
+
+
+DOMAIN_STATUSES = {NotFound: 404, Conflict: 409, Forbidden: 403}
 
 
 def init_app(app: Flask) -> None:
     """Register the translations of domain and database errors (HTTP ones go through the Api)."""
     app.register_error_handler(ValidationError, from_validation_error)
+    app.register_error_handler(
+        Invalid, lambda e: problem(422, invalid_fields(e.errors), errors=e.errors))
+    for error_class, status in DOMAIN_STATUSES.items():
+        app.register_error_handler(error_class, lambda e, status=status: problem(status, e.detail))
     app.register_error_handler(DoesNotExist, lambda e: problem(404, "No such resource."))
-    app.register_error_handler(Conflict, lambda e: problem(409, e.detail))
-    app.register_error_handler(NotFound, lambda e: problem(404, e.detail))
     app.register_error_handler(
         IntegrityError, lambda e: problem(409, "The change conflicts with existing data.")
     )
 
     def database_unavailable(error):
-        log.warning("database unavailable: %s: %s", type(error).__name__, error)
-        DB_ERRORS.labels(type(error).__name__).inc()
+        db.count_outage(error)
         return problem(503, "The database is not available; try again shortly.",
-                       headers={"Retry-After": "5"})
+                       headers={"Retry-After": db.RETRY_AFTER})
 
     def unexpected(error):
         log.exception("unhandled %s", type(error).__name__)
         return problem(500, "Something went wrong on our side; it has been logged.")
 
     app.register_error_handler(Exception, unexpected)
-    app.register_error_handler(OperationalError, database_unavailable)
-    app.register_error_handler(InterfaceError, database_unavailable)
+    for error_class in db.OUTAGES:
+        app.register_error_handler(error_class, database_unavailable)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, request
 
-from . import config
+from service import config
 
 
 def mark(view: Callable, **attributes) -> Callable:

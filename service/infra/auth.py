@@ -9,8 +9,9 @@ from functools import wraps
 from flask import g, has_request_context, request
 from flask_smorest import abort
 
-from .db import locked
-from .models import ApiToken, utcnow
+from service.domain.models import ApiToken
+from service.infra.clock import utcnow
+from service.infra.db import locked
 
 ROLES = ("editor", "publisher", "admin")  # each includes the ones before it
 PUBLIC = "public"

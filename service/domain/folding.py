@@ -7,7 +7,7 @@ from functools import lru_cache
 from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from service.names import clean_name
+from service.domain.names import clean_name
 
 # U+00B7, U+2022, U+2027, U+30FB, U+FF65, U+0387, U+FF0E, "." -> U+00B7 before NFKC
 DOT_VARIANTS = "·•‧・･·．."
@@ -50,7 +50,7 @@ _QUERY_SEPARATORS = set(" '’-‐." + DOT_VARIANTS + "012345")
 
 
 def exact_key(name: str) -> str:
-    """The name NFKC-folded, with all whitespace removed and lower-cased; ValueError if invalid."""
+    """The name NFKC-folded, with all whitespace removed and lower-cased; Invalid if not a name."""
     return _exact(clean_name(name))
 
 
@@ -60,7 +60,7 @@ def variant_key(name: str) -> str:
 
 
 def name_keys(name: str) -> tuple[str, str, str]:
-    """(clean name, exact key, variant key), cleaning the name once; ValueError if invalid."""
+    """(clean name, exact key, variant key), cleaning the name once; Invalid if it is not a name."""
     cleaned = clean_name(name)
     exact = _exact(cleaned)
     return cleaned, exact, _variant(exact)

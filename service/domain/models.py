@@ -15,11 +15,8 @@ from peewee import (
     TextField,
 )
 
-from .db import database
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from service.infra.clock import utcnow
+from service.infra.db import database
 
 
 class UTCDateTimeField(DateTimeField):
@@ -63,7 +60,7 @@ class Notice(BaseModel):
     closed_recorded_at = UTCDateTimeField(null=True)
     # Set by housekeeping after ROSTER_PUBLIC_DAYS_AFTER_CLOSE: the roster leaves public view.
     roster_hidden_at = UTCDateTimeField(null=True)
-    # SHA-256 of the roster as published (notices.roster_digest); null for drafts.
+    # SHA-256 of the roster as published (roster.roster_digest); null for drafts.
     roster_digest = CharField(max_length=64, null=True)
 
     @classmethod

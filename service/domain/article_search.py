@@ -5,9 +5,9 @@ from contextlib import contextmanager
 
 from peewee import SQL, Case
 
-from . import textsearch
-from .db import database, is_sqlite
-from .models import Article
+from service.domain import textsearch
+from service.domain.models import Article
+from service.infra.db import database, is_sqlite
 
 
 def tokenize(article: Article) -> None:

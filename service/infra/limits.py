@@ -23,7 +23,7 @@ from limits.strategies import FixedWindowRateLimiter
 from playhouse.db_url import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, metrics, routes
+from service.infra import auth, metrics, routes
 
 log = logging.getLogger(__name__)
 

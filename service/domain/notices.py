@@ -1,0 +1,245 @@
+"""Notices: lifecycle (draft → published → withdrawn), status from the clock, and presentation."""
+
+from datetime import date, datetime
+
+from service.domain import audit, windows
+from service.domain.contacts import ContactError, normalize_number
+from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.links import existing_ids, set_links
+from service.domain.models import Article, Contact, Notice, RosterEntry
+from service.domain.presentation import present_one
+from service.domain.roster import clean_roster, insert_entries, roster_digest
+from service.domain.status import status_of, window_of
+from service.infra.clock import utcnow
+from service.infra.db import database, locked
+
+EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
+
+
+def build_window(data: dict, default_timezone: str) -> windows.Window:
+    timezone = data.get("timezone", default_timezone)
+    try:
+        if "start" in data:
+            return windows.window_from_dates(data["start"], data["end"], timezone)
+        return windows.window_from_instants(data["opens_at"], data["closes_at"], timezone)
+    except windows.WindowError as error:
+        raise error.under("window") from None
+
+
+def clean_contacts(items: list[dict], region: str) -> list[dict]:
+    cleaned, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            e164 = normalize_number(item["number"], region)
+        except ContactError as error:
+            errors[f"contacts.{index}.number"] = [error.message]
+            continue
+        cleaned.append({"number": item["number"].strip(), "label": item["label"].strip(),
+                        "e164": e164})
+    if errors:
+        raise Invalid.of(errors)
+    return cleaned
+
+
+def create_notice(data: dict, actor: str, *, default_timezone: str, region: str) -> Notice:
+    """A new draft, with optional window, contacts, roster and article links."""
+    window = build_window(data["window"], default_timezone) if "window" in data else None
+    contacts = clean_contacts(data.get("contacts", []), region)
+    try:
+        roster = clean_roster(data.get("roster", []), [], lambda i: i)
+    except Invalid as error:
+        raise error.under("roster") from None
+    with database.atomic():
+        article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
+        notice = Notice.create(
+            **audit.fresh_id(Notice, "notice"),
+            **{field: data[field] for field in EDITABLE_FIELDS if field in data},
+            timezone=window.timezone if window else default_timezone,
+            opens_at=window and window.opens_at,
+            closes_at=window and window.closes_at,
+        )
+        _replace_contacts(notice, contacts)
+        insert_entries(notice, roster)
+        set_links(notice=notice, ids=article_ids)
+        audit.record("notice.created", "notice", notice.id, actor,
+                     changes={"fields": sorted(data), "roster_size": len(roster)})
+    return notice
+
+
+def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: str,
+                  region: str, may_correct: bool = True) -> Notice:
+    """Edit a draft, or correct a published notice (then `reason` is required and kept);
+    `may_correct` says whether the caller may correct (409 if it was published meanwhile)."""
+    window = build_window(data["window"], default_timezone) if "window" in data else None
+    contacts = clean_contacts(data["contacts"], region) if "contacts" in data else None
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        is_correction = notice.published_at is not None
+        if notice.withdrawn_at is not None:
+            raise Conflict("A withdrawn notice cannot be changed.")
+        if is_correction and not may_correct:
+            raise Conflict("The notice was published meanwhile; correcting it needs the "
+                           "publisher role.")
+        if is_correction and "reason" not in data:
+            raise Invalid("reason", "required", "required to correct a published notice")
+        if is_correction and "window" in data:
+            raise Invalid("window", "fixed", "a published window changes only through /extend")
+        if is_correction and contacts == []:
+            raise Invalid("contacts", "required",
+                          "a published notice keeps at least one contact")
+        before = present_one(notice, utcnow())
+        changed = [field for field in EDITABLE_FIELDS if field in data]
+        for field in changed:
+            setattr(notice, field, data[field])
+        if window is not None:
+            notice.opens_at, notice.closes_at = window.opens_at, window.closes_at
+            notice.timezone = window.timezone
+            changed += ["opens_at", "closes_at", "timezone"]
+        if contacts is not None and contacts != before["contacts"]:
+            _replace_contacts(notice, contacts)
+        if "article_ids" in data:
+            article_ids = existing_ids(Article, data["article_ids"], "article_ids")
+            if sorted(article_ids) != before["article_ids"]:
+                set_links(notice=notice, ids=article_ids)
+        after = present_one(notice, utcnow())
+        changes = {key: [before[key], after[key]] for key in after
+                   if before[key] != after[key] and key not in ("updated_at", "status")}
+        if not changes:  # nothing changed: nothing to record
+            return notice
+        notice.updated_at = utcnow()
+        notice.save(only=[getattr(Notice, field) for field in [*changed, "updated_at"]])
+        if is_correction:
+            changes["reason"] = data["reason"]
+        audit.record("notice.corrected" if is_correction else "notice.updated",
+                     "notice", notice.id, actor, changes=changes)
+    return notice
+
+
+def publish_notice(notice_id: int, actor: str, *, backdated: bool = False) -> Notice:
+    """Publish a draft and fix its roster: the roster's size and digest are recorded, and no
+    roster change commits after this (roster writes lock the same row). A window that has
+    already closed is published only when `backdated` (a historical notice) says so."""
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        now = utcnow()
+        if notice.published_at is not None:
+            raise Conflict("The notice is already published.")
+        missing = {}
+        if notice.opens_at is None:
+            missing["window"] = ["required to publish"]
+        elif notice.closes_at <= now and not backdated:
+            missing["window"] = ["closed already: it would publish straight to closed; send "
+                                 '"backdated": true to record a historical notice']
+        if not notice.contacts.count():
+            missing["contacts"] = ["at least one report number is required to publish"]
+        if missing:
+            raise Invalid.of(missing, "not_ready")
+        size, notice.roster_digest = roster_digest(notice.id)
+        notice.published_at = notice.updated_at = now
+        notice.save(only=[Notice.published_at, Notice.updated_at, Notice.roster_digest])
+        audit.record("notice.published", "notice", notice.id, actor,
+                     changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at,
+                              "roster_size": size, "roster_digest": notice.roster_digest,
+                              **({"backdated": True} if notice.closes_at <= now else {})})
+    return notice
+
+
+def delete_draft(notice_id: int, actor: str) -> None:
+    """Remove a draft with its contacts, roster and links; a published notice stays forever."""
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        if notice.published_at is not None:
+            raise Conflict("A published notice is never deleted; withdraw it instead.")
+        notice.delete_instance()  # contacts, roster, pinyin keys and links cascade
+        audit.record("notice.deleted", "notice", notice_id, actor,
+                     changes={"title": notice.title})
+
+
+def withdraw_notice(notice_id: int, reason: str, actor: str) -> Notice:
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        if notice.published_at is None:
+            raise Conflict("A draft is not withdrawn; it is simply not published.")
+        if notice.withdrawn_at is not None:
+            raise Conflict("The notice is already withdrawn.")
+        notice.withdrawn_at = notice.updated_at = utcnow()
+        notice.withdrawal_reason = reason
+        notice.save(only=[Notice.withdrawn_at, Notice.updated_at, Notice.withdrawal_reason])
+        audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason})
+    return notice
+
+
+def extend_notice(notice_id: int, actor: str, *, end: date | None = None,
+                  closes_at: datetime | None = None) -> Notice:
+    with database.atomic():
+        notice = lock_notice(notice_id)
+        now = utcnow()
+        status = status_of(notice, now)
+        if status not in ("scheduled", "open"):
+            raise Conflict(
+                f"Only a scheduled or open notice can be extended; this one is {status}.")
+        window = windows.extended(window_of(notice), end=end, closes_at=closes_at)
+        previous = notice.closes_at
+        notice.closes_at, notice.updated_at = window.closes_at, now
+        notice.save(only=[Notice.closes_at, Notice.updated_at])
+        audit.record("notice.extended", "notice", notice.id, actor,
+                     changes={"closes_at": [previous, window.closes_at]})
+    return notice
+
+
+def add_roster_entries(notice_id: int, items: list[dict], actor: str, *,
+                       action: str = "roster.added", path=lambda i: i,
+                       progress=None) -> list[int]:
+    """Append entries to a draft's roster, all or none; `path(i)` names entry i in errors.
+    Returns the new entries' ids in roster order."""
+    with database.atomic():
+        notice = _draft_for_roster_change(notice_id)
+        roster = list(notice.roster.select(
+            RosterEntry.exact_key, RosterEntry.organization, RosterEntry.credential_no,
+            RosterEntry.position).tuples())
+        cleaned = clean_roster(items, [row[:3] for row in roster], path)
+        entry_ids = insert_entries(notice, cleaned, max((row[3] for row in roster), default=0),
+                                   progress)
+        audit.record(action, "notice", notice.id, actor,
+                     changes={"count": len(entry_ids),
+                              "entry_ids": [entry_ids[0], entry_ids[-1]] if entry_ids else []})
+    return entry_ids
+
+
+def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
+    with database.atomic():
+        notice = _draft_for_roster_change(notice_id)
+        entry = RosterEntry.get_or_none((RosterEntry.id == entry_id)
+                                        & (RosterEntry.notice == notice.id))
+        if entry is None:  # never there, or removed meanwhile
+            raise NotFound(f"No roster entry {entry_id} in notice {notice_id}.")
+        entry.delete_instance()
+        (RosterEntry.update(position=RosterEntry.position - 1)
+         .where((RosterEntry.notice == notice) & (RosterEntry.position > entry.position))
+         .execute())
+        audit.record("roster.removed", "notice", notice.id, actor,
+                     changes={"entry_id": entry.id})
+
+
+def lock_notice(notice_id: int) -> Notice:
+    """The notice, read and locked inside the current transaction (see db.locked)."""
+    notice = locked(Notice.select().where(Notice.id == notice_id))
+    if notice is None:  # removed meanwhile
+        raise NotFound(f"No notice {notice_id}.")
+    return notice
+
+
+def _draft_for_roster_change(notice_id: int) -> Notice:
+    """Roster writes lock the notice as publication does, so none commits after the publish."""
+    notice = lock_notice(notice_id)
+    if notice.published_at is not None:
+        raise Conflict("The roster of a published notice cannot change.")
+    return notice
+
+
+def _replace_contacts(notice: Notice, contacts: list[dict]) -> None:
+    Contact.delete().where(Contact.notice == notice).execute()
+    for position, contact in enumerate(contacts, start=1):
+        Contact.create(notice=notice, position=position, **contact)
+
+

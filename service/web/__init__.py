@@ -1,0 +1,1 @@
+"""The public pages in Chinese: views, their formatting, and the HTML error pages."""
