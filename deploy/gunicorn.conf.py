@@ -96,9 +96,10 @@ logger_class = JsonAccessLogger
 
 def on_starting(server):
     # prometheus_client multiprocess mode, so /metrics adds up every worker's samples (see
-    # service/metrics.py): each worker writes its samples under PROMETHEUS_MULTIPROC_DIR. Set here,
-    # in the master before any worker imports the app; a directory of our own unless one is given,
-    # and that one cleared of samples (*.db), since a previous run's would be added to this run's.
+    # service/infra/metrics.py): each worker writes its samples under PROMETHEUS_MULTIPROC_DIR.
+    # Set here, in the master before any worker imports the app; a directory of our own unless one
+    # is given, and that one cleared of samples (*.db), since a previous run's would be added to
+    # this run's.
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)

@@ -102,12 +102,16 @@ class NoticeFieldsSchema(Schema):
 
 
 class NoticeCreateSchema(NoticeFieldsSchema):
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
-    category = category(required=True)
-    issuer = Text(required=True, validate=validate.Length(min=1, max=200))
+    REQUIRED = ("title", "category", "issuer")
+
     roster = fields.List(
         fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000)
     )
+
+
+    def on_bind_field(self, field_name, field_obj):
+        # marshmallow's hook on each instance's copy of a field: the fields stay declared once.
+        field_obj.required = field_name in self.REQUIRED or field_obj.required
 
 
 class NoticeUpdateSchema(NoticeFieldsSchema):

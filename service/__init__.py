@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Request hooks run in the order registered here: the database connects (db) before the
     # caller's token is read (api, limits). What each route may do is read from its view
-    # (service/routes.py), so blueprints may be registered before or after the hooks.
+    # (service/infra/routes.py), so blueprints may be registered before or after the hooks.
     logs.init_app(app)
     routes.init_app(app)
     db.init_app(app)

@@ -91,14 +91,14 @@ SETTINGS: dict[str, tuple[str | None, Callable[[str], object]]] = {
     "SCHEDULER_METRICS_PORT": (None, _whole(1, 65535)),  # unset: the scheduler serves no metrics
     "SCHEDULER_METRICS_ADDR": ("127.0.0.1", _text),
     "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": (None, _whole(0)),  # unset: rosters stay public
-    # Per client; service/limits.py says where they count, deploy/env.example how.
+    # Per client; service/infra/limits.py says where they count, deploy/env.example how.
     "PUBLIC_RATE_LIMIT": ("60/minute;1000/hour", _rate_limit),
     "SEARCH_RATE_LIMIT": ("20/minute;300/hour", _rate_limit),
     "RATELIMIT_STORAGE_URI": ("", _text),  # empty: a SQLite file beside the database
     "RATELIMIT_KEY_PREFIX": ("", _text),
     "TRUSTED_PROXY_HOPS": ("0", _whole(0)),  # reverse proxies in front that set X-Forwarded-For
     "ROSTER_IMPORT_SECONDS": ("60", _seconds),  # wall-clock limit on reading one roster file
-    # Answers kept per process until the data changes (service/cache.py); 0 turns a cache off.
+    # Answers kept per process until the data changes (service/infra/cache.py); 0 turns a cache off.
     "NAME_CHECK_CACHE_MB": ("32", _whole(0)),
     "ARTICLE_SEARCH_CACHE_MB": ("32", _whole(0)),
 }

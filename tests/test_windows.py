@@ -4,13 +4,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from service.domain.models import Notice
+from service.domain.status import status_of
 from service.domain.windows import (
     MAX_WINDOW,
     Window,
     WindowError,
     describe,
     extended,
-    is_open_at,
     is_whole_days,
     local_end_date,
     local_start_date,
@@ -218,12 +219,14 @@ def test_day_without_a_midnight_starts_when_the_clocks_go_forward():
     assert local_end_date(day_before) == date(2024, 9, 7)
 
 
-def test_is_open_at_includes_opening_and_excludes_closing():
+def test_a_notice_is_open_from_its_opening_to_just_before_its_closing():
     window = seed_window()
-    assert not is_open_at(window, window.opens_at - timedelta(microseconds=1))
-    assert is_open_at(window, window.opens_at)
-    assert is_open_at(window, datetime(2024, 2, 5, 23, 59, tzinfo=CST))
-    assert not is_open_at(window, window.closes_at)
+    notice = Notice(opens_at=window.opens_at, closes_at=window.closes_at,
+                    published_at=window.opens_at - timedelta(days=1))
+    assert status_of(notice, window.opens_at - timedelta(microseconds=1)) == "scheduled"
+    assert status_of(notice, window.opens_at) == "open"
+    assert status_of(notice, datetime(2024, 2, 5, 23, 59, tzinfo=CST)) == "open"
+    assert status_of(notice, window.closes_at) == "closed"
 
 
 def test_extension_to_a_later_end_date():

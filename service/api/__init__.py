@@ -33,7 +33,7 @@ def problem_response(description: str) -> dict:
 
 class ProblemsPlugin(BasePlugin):
     """Documents on every operation the errors the contract says it can answer, each one the
-    application/problem+json that service/errors.py sends."""
+    application/problem+json that service/api/problems.py sends."""
 
     def init_spec(self, spec):
         spec.components.schema(PROBLEM_SCHEMA, schema=ProblemSchema)

@@ -1,8 +1,8 @@
 """The API's documentation page (/docs): Swagger UI from a pinned package, never from a CDN.
 
-flask-smorest renders /docs from the `swagger_ui.html` template, which service/templates overrides
-(app templates come first) to load Swagger UI from OPENAPI_SWAGGER_UI_URL, served here, and to
-start it from static/docs.js: the CSP allows no inline script and no other host, so the page
+flask-smorest renders /docs from the `swagger_ui.html` template, which service/web/templates
+overrides (app templates come first) to load Swagger UI from OPENAPI_SWAGGER_UI_URL, served here,
+and to start it from static/docs.js: the CSP allows no inline script and no other host, so the page
 works on an intranet without internet and nothing but this service runs where staff paste tokens.
 """
 

@@ -126,10 +126,6 @@ def describe(window: Window) -> dict:
     }
 
 
-def is_open_at(window: Window, now: datetime) -> bool:
-    return window.opens_at <= now < window.closes_at
-
-
 def extended(
     window: Window, *, end: date | None = None, closes_at: datetime | None = None
 ) -> Window:

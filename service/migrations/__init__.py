@@ -8,7 +8,7 @@ from service.domain.models import SchemaVersion
 from service.infra.db import database, is_sqlite
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
-# shipped. Each writes out its own DDL instead of reading service/models.py, so that what a
+# shipped. Each writes out its own DDL instead of reading service/domain/models.py, so that what a
 # migration does stays what it did the day it shipped, whatever the models become. Until v1 was
 # frozen it built the tables from the models of its day, so a database it made may already have
 # what a later migration adds: check first (IF NOT EXISTS, get_columns).

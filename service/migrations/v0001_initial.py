@@ -2,8 +2,8 @@
 and the article full-text index (FTS5 on SQLite, a weighted tsvector with GIN on PostgreSQL).
 
 Frozen as the models stood when it shipped (commit 3a52a57, 2026-11-26): written out as SQL, so
-that editing service/models.py never changes what this migration creates. Each later change to
-the schema is a migration of its own."""
+that editing service/domain/models.py never changes what this migration creates. Each later
+change to the schema is a migration of its own."""
 
 # The only differences between the two databases' DDL, as peewee wrote it for those models.
 TYPES = {
