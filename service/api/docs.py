@@ -10,6 +10,8 @@ from importlib.resources import files
 
 from flask import Blueprint, Flask, Response, request, send_from_directory
 
+from service.infra.headers import protect_html
+
 # Swagger UI's dist/ folder as flask-swagger-ui ships it (checked with 5.34.0, Swagger UI 5.34.0);
 # only the files are used: the package's own page starts Swagger UI with an inline script.
 SWAGGER_UI_FILES = files("flask_swagger_ui") / "dist"
@@ -31,11 +33,9 @@ def asset(filename: str) -> Response:
 
 @bp.after_app_request
 def _docs_headers(response: Response) -> Response:
+    # By path: /docs itself is flask-smorest's view, not ours to decorate.
     if request.path == "/docs" or request.path.startswith("/docs/"):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        protect_html(response, CONTENT_SECURITY_POLICY)
     return response
 
 

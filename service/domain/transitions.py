@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from service.domain import audit
 from service.domain.models import Notice
+from service.domain.status import public_roster_condition
 from service.infra.db import database
 
 SCHEDULER_ACTOR = "scheduler"
@@ -55,8 +56,7 @@ def hide_expired_rosters(now: datetime, days_after_close: int) -> list[int]:
     cutoff = now - timedelta(days=days_after_close)
     with database.atomic():
         rows = (Notice.update(roster_hidden_at=now)
-                .where(Notice.public() & Notice.roster_hidden_at.is_null(True)
-                       & (Notice.closes_at <= cutoff))
+                .where(public_roster_condition() & (Notice.closes_at <= cutoff))
                 .returning(Notice.id).tuples().execute())
         hidden = sorted(notice_id for (notice_id,) in rows)
         for notice_id in hidden:

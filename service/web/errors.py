@@ -13,6 +13,7 @@ from schemas.common import MAX_NAME_LENGTH
 from service.api import problems
 from service.domain.errors import Invalid, NotFound
 from service.infra import db, limits
+from service.infra.headers import protect_html
 from service.web.formatting import wait_text
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,7 @@ def page_error(error: Exception):
 
 def page_headers(response: Response) -> Response:
     if is_page_path(request.path):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
+        protect_html(response, CONTENT_SECURITY_POLICY)
     return response
 
 
