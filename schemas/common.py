@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**63 - 1  # ids are 64-bit columns on both databases
 MAX_QUERY_LENGTH = 200
-MAX_NAME_LENGTH = 64  # a roster name, after normalisation (service.names enforces it)
+MAX_NAME_LENGTH = 64  # a roster name, after normalisation (service.domain.names enforces it)
 # Every date the API takes: a year of margin inside Python's 0001–9999, so window arithmetic
 # (a day later, a time zone's offset, a 366-day window) never leaves the representable range.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)

@@ -9,6 +9,8 @@ from service.infra import logs
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from the environment (and `test_config`, for tests: settings may be given
     as text, as the environment would, or already typed)."""
+    from service.api import docs
+
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(config.from_env())
     app.config.update(
@@ -18,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/docs/assets/",  # served by service.apidocs, not a CDN
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,  # served by service/api/docs.py, not a CDN
         MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,  # routes.uploads raises it for a route
     )
     if test_config:
@@ -31,7 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.configure(app.config["LOG_LEVEL"])
 
     from service import api, cli
-    from service.api import docs as apidocs
     from service.api import problems
     from service.infra import cache, db, limits, metrics, routes
     from service.web import views as pages
@@ -46,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     problems.init_app(app)
     metrics.init_app(app)
     api.init_app(app)
-    apidocs.init_app(app)
+    docs.init_app(app)
     limits.init_app(app)
     app.register_blueprint(pages.bp)
     db.no_database(app.view_functions["static"])  # Flask's own view, not ours to decorate

@@ -13,8 +13,9 @@ from schemas.common import MAX_NAME_LENGTH
 from service.domain import audit, notices
 from service.domain.errors import Conflict, Invalid
 from service.domain.models import Notice
+from service.domain.names import OPTIONAL_MAX
 from service.domain.roster import verify_rosters
-from service.domain.rosterfile import HEADERS, OPTIONAL_MAX, RosterFileError, read_roster
+from service.domain.rosterfile import HEADERS, RosterFileError, read_roster
 from service.infra import auth
 from service.infra.clock import utcnow
 from service.infra.db import database

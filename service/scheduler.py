@@ -2,8 +2,8 @@
 
 Runs as its own process (`flask --app service scheduler`), never inside gunicorn workers. The
 database is the truth: jobs are rebuilt from the notices table at start and every poll, and each
-transition is written by a guarded UPDATE (service.transitions), so a late, repeated or duplicated
-job writes nothing twice."""
+transition is written by a guarded UPDATE (service.domain.transitions), so a late, repeated or
+duplicated job writes nothing twice."""
 
 import fcntl
 import logging

@@ -1,4 +1,4 @@
-"""Tests for service.names: how roster names and optional fields are cleaned."""
+"""Tests for service.domain.names: how roster names and optional fields are cleaned."""
 
 import pytest
 

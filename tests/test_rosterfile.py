@@ -1,4 +1,4 @@
-"""Tests for service.rosterfile: reading uploaded .csv and .xlsx rosters (directly, and the
+"""Tests for service.domain.rosterfile: reading uploaded .csv and .xlsx rosters (directly, and the
 attacks on it through the HTTP API), and the CSV export that re-imports."""
 
 import functools

@@ -1,4 +1,4 @@
-"""Tests for service.textsearch, including real SQLite FTS5 and PostgreSQL full-text search."""
+"""Tests for service.domain.textsearch, with real SQLite FTS5 and PostgreSQL full-text search."""
 
 import os
 import re

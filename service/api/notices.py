@@ -22,6 +22,7 @@ from service.domain.models import Notice
 from service.domain.presentation import present, present_one
 from service.domain.status import (
     is_public,
+    mentioning,
     notices_query,
     open_during_day_condition,
     status_condition,
@@ -80,7 +81,7 @@ class Notices(MethodView):
         if "issuer" in args:
             query = query.where(Notice.issuer == args["issuer"])
         if "q" in args:
-            query = query.where(Notice.title.contains(args["q"]) | Notice.body.contains(args["q"]))
+            query = query.where(mentioning(args["q"]))
         if "open_on" in args:
             query = query.where(open_during_day_condition(
                 args["open_on"], current_app.config["NOTICE_TIMEZONE"]))

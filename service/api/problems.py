@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from peewee import DoesNotExist, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from service.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from service.infra import db, limits
 
 log = logging.getLogger(__name__)
@@ -61,32 +61,45 @@ def from_http_exception(error: HTTPException):
     detail = data.get("message") or error.description
     if error.code == 422 and errors:
         detail = invalid_fields(errors)
-    headers = dict(data.get("headers") or {})
-    if error.code == 405 and error.valid_methods:
+    return problem(error.code or 500, detail, errors=errors, headers=http_error_headers(error))
+
+
+def http_error_headers(error: HTTPException) -> dict:
+    """The headers an HTTP error must carry, as problem+json or as a page: Allow on a 405,
+    Retry-After on a 429, and any the error was raised with."""
+    headers = dict((getattr(error, "data", None) or {}).get("headers") or {})
+    if error.code == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 429:
         headers["Retry-After"] = limits.retry_after()
-    return problem(error.code or 500, detail, errors=errors, headers=headers)
+    return headers
 
 
 def invalid_fields(errors) -> str:
     return "The request has invalid fields: " + ", ".join(sorted(flatten_messages(errors)))
 
 
+def from_invalid(error: Invalid):
+    return problem(422, invalid_fields(error.errors), errors=error.errors)
+
+
 def from_validation_error(error: ValidationError):
     return problem(422, invalid_fields(error.messages), errors=error.messages)
 
 
-DOMAIN_STATUSES = {NotFound: 404, Conflict: 409, Forbidden: 403}
+DOMAIN_STATUSES = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422}
+
+
+def domain_status(error: DomainError) -> int:
+    return next(status for kind, status in DOMAIN_STATUSES.items() if isinstance(error, kind))
 
 
 def init_app(app: Flask) -> None:
     """Register the translations of domain and database errors (HTTP ones go through the Api)."""
     app.register_error_handler(ValidationError, from_validation_error)
-    app.register_error_handler(
-        Invalid, lambda e: problem(422, invalid_fields(e.errors), errors=e.errors))
-    for error_class, status in DOMAIN_STATUSES.items():
-        app.register_error_handler(error_class, lambda e, status=status: problem(status, e.detail))
+    app.register_error_handler(Invalid, from_invalid)
+    for kind in (NotFound, Conflict, Forbidden):
+        app.register_error_handler(kind, lambda e: problem(domain_status(e), e.detail))
     app.register_error_handler(DoesNotExist, lambda e: problem(404, "No such resource."))
     app.register_error_handler(
         IntegrityError, lambda e: problem(409, "The change conflicts with existing data.")

@@ -29,10 +29,10 @@ from service.infra.routes import uploads
 URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("roster", __name__, description="Rosters: the names a notice publishes")
 RosterPageSchema = page_schema(RosterEntrySchema, "RosterPage")
-# What OneOrManyRosterEntriesSchema(many=True) loads: one entry, or a list of at least one.
 # The types read_roster reads (it goes by the file name: .csv, UTF-8 with or without BOM; .xlsx).
 ROSTER_FILE = {"content": {"multipart/form-data": {"encoding": {"file": {"contentType": (
     "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}}}}}
+# What OneOrManyRosterEntriesSchema(many=True) loads: one entry, or a list of at least one.
 ONE_OR_MANY_ENTRIES = {"content": {"application/json": {"schema": {"oneOf": [
     RosterEntryInputSchema,
     {"type": "array", "items": RosterEntryInputSchema, "minItems": 1},

@@ -9,7 +9,7 @@ from service.domain.errors import Invalid
 from service.domain.models import Notice
 from service.domain.namecheck import check_name
 from service.domain.presentation import present
-from service.domain.status import notices_query, status_rank
+from service.domain.status import mentioning, notices_query, status_rank
 from service.infra import auth
 from service.infra.clock import utcnow
 from service.infra.limits import search_rate_limit
@@ -26,9 +26,7 @@ class Search(MethodView):
     def get(self, args):
         """Search notices, roster names and articles at once"""
         q, limit, now, staff = args["q"], args["limit"], utcnow(), auth.is_staff()
-        text = q.strip()
-        found_notices = (notices_query(staff=staff)
-                         .where(Notice.title.contains(text) | Notice.body.contains(text))
+        found_notices = (notices_query(staff=staff).where(mentioning(q))
                          .order_by(status_rank(now), Notice.id.desc()).limit(limit))
         try:
             names = check_name(q, now)["matches"][:limit]

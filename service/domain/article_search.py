@@ -3,8 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from peewee import SQL, Case
-
 from service.domain import textsearch
 from service.domain.models import Article
 from service.infra.db import database, is_sqlite
@@ -29,27 +27,6 @@ def reindex(article: Article) -> None:
 def unindex(article_id: int) -> None:
     if is_sqlite():
         database.execute_sql("DELETE FROM article_fts WHERE rowid = ?", (article_id,))
-
-
-def matches(query: str, *, title_only: bool = False):
-    """SQL condition: the article contains the query (as phrases); None if nothing is searchable."""
-    if is_sqlite():
-        expression = textsearch.fts5_match(query, "title" if title_only else None)
-        if expression is None:
-            return None
-        return Article.id.in_(
-            SQL("(SELECT rowid FROM article_fts WHERE article_fts MATCH ?)", [expression])
-        )
-    expression = textsearch.tsquery(query)
-    if expression is None:
-        return None
-    if title_only:
-        # Through the title's own index (migration 3): the weighted match on search_vector would
-        # de-TOAST every row's whole tsvector.
-        return Article.id.in_(SQL(
-            "(SELECT id FROM article WHERE to_tsvector('simple', title_tokens) "
-            "@@ to_tsquery('simple', %s))", [expression]))
-    return SQL("search_vector @@ to_tsquery('simple', %s)", [expression])
 
 
 def match_sql(query: str, *, title_only: bool = False,
@@ -84,11 +61,6 @@ def id_order(query: str | None) -> str:
 def indexed_by(index: str) -> str:
     """SQLite's INDEXED BY clause for `index` (PostgreSQL's planner needs no telling)."""
     return f" INDEXED BY {index}" if is_sqlite() else ""
-
-
-def title_first(query: str):
-    """ORDER BY term putting articles whose title holds the query first."""
-    return Case(None, [(matches(query, title_only=True), 0)], 1)
 
 
 @contextmanager

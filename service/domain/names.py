@@ -5,6 +5,9 @@ import unicodedata
 from schemas.common import MAX_NAME_LENGTH
 from service.domain.errors import Invalid
 
+# The optional fields of a roster entry and their longest values.
+OPTIONAL_MAX = {"organization": 200, "credential_no": 64}
+
 
 def _reject_control(raw: str, what: str) -> None:
     for char in raw:

@@ -1,4 +1,5 @@
-"""Notices: lifecycle (draft → published → withdrawn), status from the clock, and presentation."""
+"""A notice's lifecycle (draft → published → withdrawn): every write to a notice, its roster
+included, decided on the notice's row locked in its transaction."""
 
 from datetime import date, datetime
 

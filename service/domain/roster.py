@@ -8,7 +8,7 @@ from collections import defaultdict
 from service.domain.errors import Invalid
 from service.domain.folding import name_keys, pinyin_keys
 from service.domain.models import AuditEvent, Notice, RosterEntry
-from service.domain.names import clean_optional
+from service.domain.names import OPTIONAL_MAX, clean_optional
 from service.infra.db import insert_rows
 
 
@@ -29,7 +29,7 @@ def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
             entry["name"], entry["exact_key"], entry["variant_key"] = name_keys(item["name"])
         except ValueError as error:
             entry_errors["name"] = [str(error)]
-        for field, limit in (("organization", 200), ("credential_no", 64)):
+        for field, limit in OPTIONAL_MAX.items():
             try:
                 entry[field] = clean_optional(item.get(field), limit)
             except ValueError as error:

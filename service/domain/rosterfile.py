@@ -14,7 +14,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from service.domain.errors import Invalid
-from service.domain.names import clean_name, clean_optional
+from service.domain.names import OPTIONAL_MAX, clean_name, clean_optional
 
 MIB = 1024 * 1024
 MAX_ROWS = 100_000  # names per upload
@@ -49,7 +49,6 @@ HEADERS = {
     "記者證號": "credential_no",
     "新聞記者證號": "credential_no",
 }
-OPTIONAL_MAX = {"organization": 200, "credential_no": 64}
 SAVE_AS_UTF8 = "save it as UTF-8 CSV (Excel: Save As → CSV UTF-8)"
 
 Row = Sequence[object]

@@ -64,6 +64,13 @@ def open_during_day_condition(day: date, timezone: str):
             & (Notice.closes_at > day_window.opens_at))
 
 
+def mentioning(text: str):
+    """SQL: notices whose title or body holds `text` (spaces around it ignored): the `q` of the
+    notice list and of the search."""
+    text = text.strip()
+    return Notice.title.contains(text) | Notice.body.contains(text)
+
+
 def notices_query(*, staff: bool):
     query = Notice.select()
     return query if staff else query.where(Notice.public())

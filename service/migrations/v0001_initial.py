@@ -97,7 +97,7 @@ CREATE INDEX IF NOT EXISTS "scheduler_instance_heartbeat_at"
 """
 
 SQLITE_SEARCH = [
-    # rowid = article.id; kept in step by service.articles on every write.
+    # rowid = article.id; kept in step by service.domain.articles on every write.
     "CREATE VIRTUAL TABLE article_fts USING fts5(title, body, tokenize='unicode61')",
 ]
 

@@ -1,4 +1,4 @@
-"""Article search with 3- and 4-character gram lanes (service.textsearch.index_tokens): every
+"""Article search with 3- and 4-character gram lanes (service.domain.textsearch.index_tokens): every
 article's token columns are made again and the full-text index rebuilt. On PostgreSQL the GIN
 indexes are dropped while the rows change and built again after, which is faster than updating
 them row by row.

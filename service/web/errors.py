@@ -11,8 +11,8 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from schemas.common import MAX_NAME_LENGTH
 from service.api import problems
-from service.domain.errors import Invalid, NotFound
-from service.infra import db, limits
+from service.domain.errors import DomainError, Invalid
+from service.infra import db
 from service.infra.headers import protect_html
 from service.web.formatting import wait_text
 
@@ -83,19 +83,15 @@ def not_found_or_not_allowed(error: HTTPException):
     # App-wide, since an unknown URL belongs to no blueprint: the API keeps its problem+json.
     if not is_page_path(request.path):
         return problems.from_http_exception(error)
-    headers = {}
-    if error.code == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
-    return error_page(error.code, headers,
+    return error_page(error.code, problems.http_error_headers(error),
                       error.description if isinstance(error, Missing) else None)
 
 
 def page_error(error: Exception):
     if isinstance(error, HTTPException):
-        return error_page(error.code or 500,
-                          {"Retry-After": limits.retry_after()} if error.code == 429 else None)
-    if isinstance(error, NotFound):
-        return error_page(404)
+        return error_page(error.code or 500, problems.http_error_headers(error))
+    if isinstance(error, DomainError):
+        return error_page(problems.domain_status(error))
     if isinstance(error, db.OUTAGES):
         db.count_outage(error)
         return error_page(503, {"Retry-After": db.RETRY_AFTER})

@@ -5,8 +5,6 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain import windows
-
 STATUS_LABELS = {"open": "公示中", "scheduled": "尚未开始", "closed": "已结束",
                  "withdrawn": "已撤回"}
 
@@ -51,9 +49,8 @@ def window_view(window: dict | None, status: str, now: datetime) -> dict | None:
         return None
     opens_at = datetime.fromisoformat(window["opens_at"])
     closes_at = datetime.fromisoformat(window["closes_at"])
-    span = windows.Window(opens_at, closes_at, window["timezone"])
     start, end = date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
-    if windows.is_whole_days(span):
+    if window["is_whole_days"]:
         starts_text, ends_text = cn_date(start), cn_date(end)
     else:
         zone = ZoneInfo(window["timezone"])

@@ -237,8 +237,3 @@ def article_search():
     return render_page("articles.html", query=query_text, items=items, total=found["total"],
                        pagination=pagination(found["total"], page, ARTICLES_PAGE_SIZE,
                                              "pages.article_search", q=q))
-
-
-# --- errors and headers ------------------------------------------------------------------------
-
-
