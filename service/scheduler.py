@@ -10,14 +10,15 @@ import logging
 import os
 import signal
 import socket
-import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg2
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from playhouse.db_url import parse
 from prometheus_client import Counter, Gauge, start_http_server
 
@@ -95,12 +96,14 @@ class NoticeScheduler:
         self.poll_seconds = poll_seconds
         self.roster_public_days = roster_public_days
         self.instance_id = uuid.uuid4().hex
-        self.stopping = threading.Event()
-        self.scheduler: BlockingScheduler | None = None
+        # Set by stop(), a signal handler: a plain flag, since a handler that takes a lock the
+        # interrupted code holds (as Event.set may) never returns.
+        self.stopping = False
+        self.scheduler: BackgroundScheduler | None = None
 
     def run(self) -> None:
         """Until stop(): stand by, lead while the lock is held, stand by again if it is lost."""
-        while not self.stopping.is_set():
+        while not self.stopping:
             if self.lock.try_acquire():
                 log.info("scheduler %s is the leader", self.instance_id)
                 try:
@@ -110,18 +113,26 @@ class NoticeScheduler:
                     IS_LEADER.set(0)
             else:
                 self._heartbeat("standby")
-                self.stopping.wait(self.poll_seconds)
+                self._pause()
         self._forget_instance()
 
     def stop(self, *_signal) -> None:
-        self.stopping.set()
-        self._shutdown()
+        self.stopping = True
+
+    def _pause(self) -> None:
+        """Wait one poll interval, or less once stop() is called."""
+        deadline = time.monotonic() + self.poll_seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
 
     def _lead(self) -> None:
         IS_LEADER.set(1)
         self._heartbeat("leader")  # the row the first catch-up's counts are written to
-        self.scheduler = BlockingScheduler(
+        self.scheduler = BackgroundScheduler(
             timezone=self.timezone,
+            # One job at a time: a due job and a reconcile writing the same transitions at once
+            # would wait on each other's row locks (a deadlock on PostgreSQL).
+            executors={"default": ThreadPoolExecutor(1)},
             # A job missed while the process was down runs however late, once.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
@@ -131,16 +142,19 @@ class NoticeScheduler:
         if self.roster_public_days is not None:
             self.scheduler.add_job(self._housekeeping, "interval", minutes=1,
                                    id="housekeeping", next_run_time=now)
-        if not self.stopping.is_set():
-            self.scheduler.start()  # blocks until stop() or leadership is lost
+        self.scheduler.start()
+        try:
+            while not self.stopping:
+                self._pause()
+                if not self.lock.is_held():
+                    log.warning("scheduler %s lost the leader lock", self.instance_id)
+                    break
+        finally:
+            self.scheduler.shutdown(wait=True)  # the lock is released only after the last write
 
     def _reconcile(self) -> None:
         """Catch up on anything due, then bring the date jobs in step with the database."""
-        if self.stopping.is_set():
-            return
-        if not self.lock.is_held():
-            log.warning("scheduler %s lost the leader lock", self.instance_id)
-            self._shutdown()
+        if self.stopping:
             return
         with database.connection_context():
             self._record_due()
@@ -155,10 +169,6 @@ class NoticeScheduler:
                 if self.scheduler.get_job(job_id) is None:
                     self.scheduler.add_job(self._on_due, "date", run_date=due_at, id=job_id)
             self._heartbeat("leader")
-
-    def _shutdown(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
 
     def _on_due(self) -> None:
         with database.connection_context():

@@ -1,5 +1,6 @@
-"""Helpers for tests that run real processes: free ports and waiting for readiness."""
+"""Helpers for tests that run real processes: free ports, waiting for readiness, stopping."""
 
+import signal
 import socket
 import subprocess
 import time
@@ -26,3 +27,16 @@ def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 20) -
             pass
         time.sleep(0.2)
     raise AssertionError(f"{url} not ready in {seconds}s")
+
+
+def stop(process: subprocess.Popen, seconds: float = 15) -> int:
+    """SIGTERM the process and return its exit code; one still running after `seconds` is killed
+    (so that it cannot outlive the test) and the test fails."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"{process.args} still running {seconds}s after SIGTERM") from None

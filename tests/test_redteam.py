@@ -10,7 +10,6 @@ other file fires."""
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import requests
 
 from service.domain.models import AuditEvent, Notice, NoticeArticle, RosterEntry
 from service.infra.db import database
+from tests.processes import stop
 from tests.test_races import (
     actions,
     draft,
@@ -384,8 +384,7 @@ def scheduler(database_url, tmp_path):
         env={**os.environ, "DATABASE_URL": database_url, "SCHEDULER_POLL_SECONDS": "0.2"})
     log.close()
     yield process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=15)
+    stop(process)
 
 
 def closing_soon(base, tokens, closes_at: datetime) -> int:
