@@ -1,7 +1,6 @@
 """Articles printed beside notices."""
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from schemas.articles import (
     ArticleCreateSchema,
@@ -12,7 +11,6 @@ from schemas.articles import (
 )
 from service.api import Blueprint, JSONBody
 from service.domain import articles
-from service.domain.models import Article
 from service.infra import auth
 from service.infra.db import database
 from service.infra.limits import public_rate_limit, search_rate_limit
@@ -20,13 +18,6 @@ from service.infra.limits import public_rate_limit, search_rate_limit
 URL_PREFIX = "/api/v1/articles"
 blp = Blueprint("articles", __name__, description="Meeting, policy and news articles")
 ARTICLE_PAGE_BODY = JSONBody(ArticlePageSchema())
-
-
-def get_article(article_id: int) -> Article:
-    article = Article.get_or_none(Article.id == article_id)
-    if article is None:
-        abort(404, message=f"No article {article_id}.")
-    return article
 
 
 @blp.route("")
@@ -55,7 +46,7 @@ class ArticleById(MethodView):
     @blp.response(200, ArticleSchema)
     def get(self, article_id):
         """Get one article"""
-        return articles.present_one(get_article(article_id), staff=auth.is_staff())
+        return articles.present_one(articles.get_article(article_id), staff=auth.is_staff())
 
     @blp.staff("editor")
     @blp.etag
@@ -64,7 +55,7 @@ class ArticleById(MethodView):
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, article_id):
         """Edit an article or its links"""
-        get_article(article_id)
+        articles.get_article(article_id)
         with database.atomic():  # If-Match is checked against the row this write locks
             blp.check_etag(articles.present_one(articles.lock_article(article_id)),
                            ArticleSchema)
@@ -76,7 +67,7 @@ class ArticleById(MethodView):
     @blp.response(204)
     def delete(self, article_id):
         """Delete an article (its links go with it)"""
-        get_article(article_id)
+        articles.get_article(article_id)
         with database.atomic():
             blp.check_etag(articles.present_one(articles.lock_article(article_id)),
                            ArticleSchema)

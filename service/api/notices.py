@@ -2,7 +2,6 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import ValidationError
 
 from schemas.common import page_schema
@@ -17,11 +16,10 @@ from schemas.notices import (
 )
 from service.api import Blueprint, paginate
 from service.domain import notices
-from service.domain.errors import Invalid
+from service.domain.errors import Forbidden, Invalid
 from service.domain.models import Notice
 from service.domain.presentation import present, present_one
 from service.domain.status import (
-    is_public,
     mentioning,
     notices_query,
     open_during_day_condition,
@@ -57,12 +55,8 @@ def check_window_and_contacts(data: dict) -> None:
         raise ValidationError(errors)
 
 
-def visible_notice(notice_id: int) -> Notice:
-    """The notice, or 404 when it does not exist or the caller may not see it (drafts)."""
-    notice = Notice.get_or_none(Notice.id == notice_id)
-    if notice is None or not (auth.is_staff() or is_public(notice)):
-        abort(404, message=f"No notice {notice_id}.")
-    return notice
+def notice_for_caller(notice_id: int) -> Notice:
+    return notices.visible_notice(notice_id, staff=auth.is_staff())
 
 
 @blp.route("")
@@ -103,7 +97,7 @@ class NoticeById(MethodView):
     @blp.response(200, NoticeSchema)
     def get(self, notice_id):
         """Get one notice"""
-        return present_one(visible_notice(notice_id), utcnow())
+        return present_one(notice_for_caller(notice_id), utcnow())
 
     @blp.staff("editor")
     @blp.etag
@@ -113,10 +107,10 @@ class NoticeById(MethodView):
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):
         """Edit a draft, or correct a published notice (publisher, with a reason)"""
-        notice = visible_notice(notice_id)
+        notice = notice_for_caller(notice_id)
         may_correct = auth.role_allows(auth.caller_role(), "publisher")
         if notice.published_at is not None and not may_correct:
-            abort(403, message="Correcting a published notice needs the publisher role.")
+            raise Forbidden("Correcting a published notice needs the publisher role.")
         with database.atomic():  # If-Match is checked against the row this write locks
             blp.check_etag(present_one(notices.lock_notice(notice_id), utcnow()),
                            NoticeSchema)
@@ -129,7 +123,7 @@ class NoticeById(MethodView):
     @blp.response(204)
     def delete(self, notice_id):
         """Delete a draft (a published notice is withdrawn instead, never deleted)"""
-        visible_notice(notice_id)
+        notice_for_caller(notice_id)
         notices.delete_draft(notice_id, auth.actor_name())
 
 
@@ -139,7 +133,7 @@ class NoticeById(MethodView):
 @blp.response(200, NoticeSchema)
 def publish(data, notice_id):
     """Publish a draft: its window, report numbers and roster become public and fixed"""
-    visible_notice(notice_id)
+    notice_for_caller(notice_id)
     notice = notices.publish_notice(notice_id, auth.actor_name(),
                                     backdated=data.get("backdated", False))
     return present_one(notice, utcnow())
@@ -151,7 +145,7 @@ def publish(data, notice_id):
 @blp.response(200, NoticeSchema)
 def withdraw(data, notice_id):
     """Withdraw a published notice, with the reason shown to the public"""
-    visible_notice(notice_id)
+    notice_for_caller(notice_id)
     notice = notices.withdraw_notice(notice_id, data["reason"], auth.actor_name())
     return present_one(notice, utcnow())
 
@@ -162,6 +156,6 @@ def withdraw(data, notice_id):
 @blp.response(200, NoticeSchema)
 def extend(data, notice_id):
     """Extend a scheduled or open notice's window to a later end"""
-    visible_notice(notice_id)
+    notice_for_caller(notice_id)
     notice = notices.extend_notice(notice_id, auth.actor_name(), **data)
     return present_one(notice, utcnow())

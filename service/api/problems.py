@@ -80,7 +80,7 @@ def invalid_fields(errors) -> str:
 
 
 def from_invalid(error: Invalid):
-    return problem(422, invalid_fields(error.errors), errors=error.errors)
+    return problem(422, error.summary or invalid_fields(error.errors), errors=error.errors)
 
 
 def from_validation_error(error: ValidationError):

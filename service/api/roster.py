@@ -2,7 +2,6 @@
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import abort
 
 from schemas.common import page_schema
 from schemas.notices import OneOrManyRosterEntriesSchema, RosterEntryInputSchema
@@ -15,13 +14,13 @@ from schemas.roster import (
 )
 from service import config
 from service.api import Blueprint, paginate
-from service.api.notices import visible_notice
+from service.api.notices import notice_for_caller
 from service.domain import notices, roster
-from service.domain.errors import Invalid
+from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.models import RosterEntry
 from service.domain.namecheck import roster_filter
 from service.domain.presentation import roster_entry_dict
-from service.domain.rosterfile import RosterFileError, read_roster, roster_csv
+from service.domain.rosterfile import read_roster, roster_csv
 from service.infra import auth
 from service.infra.limits import search_rate_limit
 from service.infra.routes import uploads
@@ -46,9 +45,9 @@ class Roster(MethodView):
     @blp.response(200, RosterPageSchema)
     def get(self, args, notice_id):
         """List a notice's roster in publication order"""
-        notice = visible_notice(notice_id)
+        notice = notice_for_caller(notice_id)
         if notice.roster_hidden_at is not None and not auth.is_staff():
-            abort(404, message=f"The roster of notice {notice_id} is no longer public.")
+            raise NotFound("roster", f"The roster of notice {notice_id} is no longer public.")
         query = notice.roster.order_by(RosterEntry.position)
         if "q" in args:
             try:
@@ -66,8 +65,8 @@ class Roster(MethodView):
     def post(self, entries, notice_id):
         """Add one entry or a list of entries to a draft's roster"""
         if not entries:
-            abort(422, errors={"_schema": ["no entries given"]})
-        visible_notice(notice_id)
+            raise Invalid("_schema", "empty", "no entries given")
+        notice_for_caller(notice_id)
         added = notices.add_roster_entries(notice_id, entries, auth.actor_name())
         rows = RosterEntry.select().where(RosterEntry.id.in_(added)).order_by(RosterEntry.position)
         return [roster_entry_dict(e, masked=False) for e in rows]
@@ -78,7 +77,7 @@ class Roster(MethodView):
 @blp.response(200, content_type="text/csv")
 def export_roster_csv(notice_id):
     """Download the roster as CSV (UTF-8 with BOM, for Excel), safe to open in a spreadsheet"""
-    notice = visible_notice(notice_id)
+    notice = notice_for_caller(notice_id)
     entries = notice.roster.order_by(RosterEntry.position)
     body = roster_csv([roster_entry_dict(e, masked=False) for e in entries])
     return Response(body, mimetype="text/csv", headers={
@@ -90,9 +89,9 @@ def export_roster_csv(notice_id):
 @blp.response(200, RosterVerificationSchema)
 def verify_roster(notice_id):
     """Check a published roster against the digest recorded when it was published"""
-    notice = visible_notice(notice_id)
+    notice = notice_for_caller(notice_id)
     if notice.published_at is None:
-        abort(409, message="A draft's roster has no published digest yet.")
+        raise Conflict("A draft's roster has no published digest yet.")
     return roster.verify_roster(notice)
 
 
@@ -101,7 +100,7 @@ def verify_roster(notice_id):
 @blp.response(204)
 def delete_entry(notice_id, entry_id):
     """Remove an entry from a draft's roster"""
-    visible_notice(notice_id)
+    notice_for_caller(notice_id)
     notices.remove_roster_entry(notice_id, entry_id, auth.actor_name())
 
 
@@ -114,13 +113,10 @@ def delete_entry(notice_id, entry_id):
 def import_roster(files, notice_id):
     """Bulk-add names from a .csv or .xlsx upload (column name, optional organization,
     credential_no), all or nothing"""
-    notice = visible_notice(notice_id)
+    notice = notice_for_caller(notice_id)
     upload = files["file"]
-    try:
-        rows = read_roster(upload.read(), upload.filename or "",
-                           seconds=current_app.config["ROSTER_IMPORT_SECONDS"])
-    except RosterFileError as error:
-        abort(422, errors=error.errors, message="The roster file has errors; nothing was imported.")
+    rows = read_roster(upload.read(), upload.filename or "",
+                       seconds=current_app.config["ROSTER_IMPORT_SECONDS"])
     added = notices.add_roster_entries(notice.id, rows, auth.actor_name(), action="roster.imported",
                                        path=lambda i: f"rows.{rows[i]['line']}")
     return {"imported": len(added), "roster_size": notice.roster.count()}

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from schemas.common import page_schema
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenQueryArgsSchema, TokenSchema
 from service.api import Blueprint, paginate
 from service.domain import audit
+from service.domain.errors import NotFound
 from service.domain.models import ApiToken
 from service.infra import auth
 from service.infra.clock import utcnow
@@ -52,7 +52,7 @@ def revoke(token_id):
     with database.atomic():
         row = locked(ApiToken.select().where(ApiToken.id == token_id))
         if row is None:
-            abort(404, message=f"No token {token_id}.")
+            raise NotFound("token", f"No token {token_id}.")
         if row.revoked_at is None:  # revoking twice is harmless; only the first is recorded
             # Recorded before the row changes: the caller's token is confirmed (audit.record)
             # while still usable, even when it is the one being revoked.

@@ -89,7 +89,14 @@ def lock_article(article_id: int) -> Article:
     """The article, read and locked inside the current transaction (see db.locked)."""
     article = locked(Article.select().where(Article.id == article_id))
     if article is None:  # never there, or deleted meanwhile
-        raise NotFound(f"No article {article_id}.")
+        raise NotFound("article", f"No article {article_id}.")
+    return article
+
+
+def get_article(article_id: int) -> Article:
+    article = Article.get_or_none(Article.id == article_id)
+    if article is None:
+        raise NotFound("article", f"No article {article_id}.")
     return article
 
 

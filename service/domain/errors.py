@@ -9,7 +9,12 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    """A resource that does not exist, or no longer does (404)."""
+    """A resource that does not exist, or no longer does, or not for this caller (404). `what`
+    names it ("notice", "article", …), so that a page can say so in its own words."""
+
+    def __init__(self, what: str, detail: str):
+        super().__init__(detail)
+        self.what = what
 
 
 class Conflict(DomainError):
@@ -29,6 +34,8 @@ class Invalid(DomainError, ValueError):
         super().__init__(message)
         self.field, self.code, self.message = field, code, message
         self.errors = {field: [message]}
+
+    summary: str | None = None  # what the problem's detail says, if more than the fields' names
 
     @classmethod
     def of(cls, errors: dict[str, list[str]], code: str = "invalid") -> "Invalid":

@@ -10,7 +10,7 @@ from service.domain.links import existing_ids, set_links
 from service.domain.models import Article, Contact, Notice, RosterEntry
 from service.domain.presentation import present_one
 from service.domain.roster import clean_roster, insert_entries, roster_digest
-from service.domain.status import status_of, window_of
+from service.domain.status import is_public, status_of, window_of
 from service.infra.clock import utcnow
 from service.infra.db import database, locked
 
@@ -213,7 +213,7 @@ def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
         entry = RosterEntry.get_or_none((RosterEntry.id == entry_id)
                                         & (RosterEntry.notice == notice.id))
         if entry is None:  # never there, or removed meanwhile
-            raise NotFound(f"No roster entry {entry_id} in notice {notice_id}.")
+            raise NotFound("roster_entry", f"No roster entry {entry_id} in notice {notice_id}.")
         entry.delete_instance()
         (RosterEntry.update(position=RosterEntry.position - 1)
          .where((RosterEntry.notice == notice) & (RosterEntry.position > entry.position))
@@ -222,11 +222,19 @@ def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
                      changes={"entry_id": entry.id})
 
 
+def visible_notice(notice_id: int, *, staff: bool) -> Notice:
+    """The notice as its reader may see it: staff see drafts too, the public what is published."""
+    notice = Notice.get_or_none(Notice.id == notice_id)
+    if notice is None or not (staff or is_public(notice)):
+        raise NotFound("notice", f"No notice {notice_id}.")
+    return notice
+
+
 def lock_notice(notice_id: int) -> Notice:
     """The notice, read and locked inside the current transaction (see db.locked)."""
     notice = locked(Notice.select().where(Notice.id == notice_id))
     if notice is None:  # removed meanwhile
-        raise NotFound(f"No notice {notice_id}.")
+        raise NotFound("notice", f"No notice {notice_id}.")
     return notice
 
 

@@ -57,6 +57,8 @@ Row = Sequence[object]
 class RosterFileError(Invalid):
     """Problems found in an uploaded roster, keyed by field path."""
 
+    summary = "The roster file has errors; nothing was imported."
+
     def __init__(self, errors: dict[str, list[str]]):
         field = next(iter(errors))
         super().__init__(field, "roster_file", errors[field][0])

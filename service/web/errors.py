@@ -7,11 +7,10 @@ import logging
 
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from schemas.common import MAX_NAME_LENGTH
 from service.api import problems
-from service.domain.errors import DomainError, Invalid
+from service.domain.errors import DomainError, Invalid, NotFound
 from service.infra import db
 from service.infra.headers import protect_html
 from service.web.formatting import wait_text
@@ -37,10 +36,11 @@ NAME_ERROR_TEXTS = {
     "control_character": "输入中含有不可见的控制字符，请重新输入姓名。",
 }
 NAME_ERROR_DEFAULT = "无法识别这个姓名，请检查后重新输入。"
-
-
-class Missing(HTTPNotFound):
-    """A page's own "not found", saying what was not found (the notice, the article)."""
+# What was not found, by the `what` of the domain's NotFound.
+NOT_FOUND_TEXTS = {
+    "notice": "这份公示不存在，或者尚未发布。",
+    "article": "这篇文章不存在，或者已被删除。",
+}
 
 
 def name_error_message(error: Invalid) -> str:
@@ -83,13 +83,14 @@ def not_found_or_not_allowed(error: HTTPException):
     # App-wide, since an unknown URL belongs to no blueprint: the API keeps its problem+json.
     if not is_page_path(request.path):
         return problems.from_http_exception(error)
-    return error_page(error.code, problems.http_error_headers(error),
-                      error.description if isinstance(error, Missing) else None)
+    return error_page(error.code, problems.http_error_headers(error))
 
 
 def page_error(error: Exception):
     if isinstance(error, HTTPException):
         return error_page(error.code or 500, problems.http_error_headers(error))
+    if isinstance(error, NotFound):
+        return error_page(404, message=NOT_FOUND_TEXTS.get(error.what))
     if isinstance(error, DomainError):
         return error_page(problems.domain_status(error))
     if isinstance(error, db.OUTAGES):

@@ -39,6 +39,17 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def cn_local_date(moment: datetime, timezone: str) -> str:
+    """The day `moment` falls on where the notice is issued."""
+    return cn_date(moment.astimezone(ZoneInfo(timezone)).date())
+
+
+def article_view(item: dict) -> dict:
+    """An article's fields with its kind and date as printed."""
+    return {**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
+            "published_on_text": cn_date(item["published_on"])}
+
+
 def cn_datetime(moment: datetime) -> str:
     return f"{cn_date(moment.date())} {moment:%H:%M}"
 

@@ -4,28 +4,27 @@ import hashlib
 import logging
 import math
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from schemas.common import MAX_QUERY_LENGTH
-from service.domain import articles, textsearch
+from service.domain import articles, notices, textsearch
 from service.domain.errors import Invalid
 from service.domain.folding import query_pinyin_key
 from service.domain.models import Article, Notice, RosterEntry
 from service.domain.namecheck import check_name, roster_filter
 from service.domain.presentation import present, present_one, roster_entry_dict
-from service.domain.status import is_public, status_condition
+from service.domain.status import status_condition
 from service.infra import limits, routes
 from service.infra.clock import utcnow
 from service.web import errors
-from service.web.errors import Missing, name_error_message
+from service.web.errors import name_error_message
 from service.web.formatting import (
     EXPLAINED,
-    KIND_LABELS,
     MATCH_LABELS,
     TYPED_PINYIN_LABEL,
-    cn_date,
+    article_view,
+    cn_local_date,
     excerpt,
     match_explanation,
     notice_view,
@@ -150,9 +149,7 @@ def check():
 def notice(notice_id: int):
     """A notice as printed, with its window, report numbers, roster (filterable) and articles."""
     now = utcnow()
-    row = Notice.get_or_none(Notice.id == notice_id)
-    if row is None or not is_public(row):
-        raise Missing("这份公示不存在，或者尚未发布。")
+    row = notices.visible_notice(notice_id, staff=False)
     item = notice_view(present_one(row, now), now)
     status, filter_error, roster, by_pinyin = 200, None, None, False
     query_text = (request.args.get("q") or "").strip()
@@ -182,12 +179,10 @@ def notice(notice_id: int):
         "notice.html", status=status, notice=item, roster=roster,
         query=query_text[:ECHO_LIMIT], filter_error=filter_error, by_pinyin=by_pinyin,
         body=paragraphs(item["body"], item["contacts"], (row.issuer,)),
-        hidden_on=cn_date(row.roster_hidden_at.astimezone(ZoneInfo(row.timezone)).date())
-        if row.roster_hidden_at else None,
-        withdrawn_on=cn_date(row.withdrawn_at.astimezone(ZoneInfo(row.timezone)).date())
-        if row.withdrawn_at else None,
-        articles=[{"id": a.id, "title": a.title, "kind": KIND_LABELS.get(a.kind, a.kind),
-                   "published_on": cn_date(a.published_on)} for a in linked],
+        hidden_on=row.roster_hidden_at and cn_local_date(row.roster_hidden_at, row.timezone),
+        withdrawn_on=row.withdrawn_at and cn_local_date(row.withdrawn_at, row.timezone),
+        articles=[article_view({"id": a.id, "title": a.title, "kind": a.kind,
+                                "published_on": a.published_on}) for a in linked],
     )
 
 
@@ -197,17 +192,14 @@ def notice(notice_id: int):
 def article(article_id: int):
     """An article with the published notices linked to it."""
     now = utcnow()
-    row = Article.get_or_none(Article.id == article_id)
-    if row is None:
-        raise Missing("这篇文章不存在，或者已被删除。")
+    row = articles.get_article(article_id)
     item = articles.present_one(row, staff=False)
     linked = list(Notice.select().where(Notice.id.in_(item["notice_ids"]))
                   .order_by(Notice.id.desc())) if item["notice_ids"] else []
     return render_page(
         "article.html",
         description=excerpt(item["body"], DESCRIPTION_LENGTH) or item["title"],
-        article={**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
-                 "published_on_text": cn_date(item["published_on"])},
+        article=article_view(item),
         body=paragraphs(item["body"]),
         linked_notices=[notice_view(n, now) for n in present(linked, now)],
     )
@@ -227,9 +219,7 @@ def article_search():
     q = query_text or None
     page = page_number()
     found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
-    items = [{**item, "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
-              "published_on_text": cn_date(item["published_on"]),
-              "excerpt": excerpt(item["body"]),
+    items = [{**article_view(item), "excerpt": excerpt(item["body"]),
               # The whole title, escaped, with its hits in <mark> as in the body's snippet.
               **({"title_marked": textsearch.snippet(item["title"], q, len(item["title"]))}
                  if q else {})}
