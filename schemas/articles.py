@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .common import Day, PageArgsSchema, Text, page_schema, query_text, resource_id
+from .common import CreateSchema, Day, PageArgsSchema, Text, page_schema, query_text, resource_id
 
 KINDS = ("meeting", "policy", "news")
 
@@ -21,11 +21,9 @@ class ArticleFieldsSchema(Schema):
                              validate=validate.Length(max=100))
 
 
-class ArticleCreateSchema(ArticleFieldsSchema):
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
-    kind = Text(required=True, validate=validate.OneOf(KINDS))
+class ArticleCreateSchema(CreateSchema, ArticleFieldsSchema):
+    REQUIRED = ("title", "kind", "published_on")
     source = Text(load_default="中国电子报", validate=validate.Length(min=1, max=200))
-    published_on = Day(required=True)
 
 
 class ArticleSchema(Schema):

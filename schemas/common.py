@@ -118,6 +118,16 @@ class OneOfSchema(Schema):
         return chosen[0]().load(data, many=many, partial=partial, unknown=unknown)
 
 
+class CreateSchema(Schema):
+    """A create body: its resource's fields as declared once for edits, those named in REQUIRED
+    required (set through marshmallow's hook on each instance's copy of a field)."""
+
+    REQUIRED: tuple[str, ...] = ()
+
+    def on_bind_field(self, field_name, field_obj):
+        field_obj.required = field_name in self.REQUIRED or field_obj.required
+
+
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(

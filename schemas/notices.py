@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, pre_load, validate
 
 from .common import (
+    CreateSchema,
     Day,
     Instant,
     OneOfSchema,
@@ -101,17 +102,12 @@ class NoticeFieldsSchema(Schema):
                               validate=validate.Length(max=100))
 
 
-class NoticeCreateSchema(NoticeFieldsSchema):
+class NoticeCreateSchema(CreateSchema, NoticeFieldsSchema):
     REQUIRED = ("title", "category", "issuer")
 
     roster = fields.List(
         fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000)
     )
-
-
-    def on_bind_field(self, field_name, field_obj):
-        # marshmallow's hook on each instance's copy of a field: the fields stay declared once.
-        field_obj.required = field_name in self.REQUIRED or field_obj.required
 
 
 class NoticeUpdateSchema(NoticeFieldsSchema):

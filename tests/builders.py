@@ -43,6 +43,13 @@ def post_notice(client, tokens, payload: dict, *, publish: bool = False,
     return notice
 
 
+def withdraw(client, tokens, notice_id: int, reason: str = "名单有误") -> None:
+    """Withdraw a published notice as its publisher (200 expected)."""
+    response = client.post(f"/api/v1/notices/{notice_id}/withdraw", json={"reason": reason},
+                           token=tokens["publisher"])
+    assert response.status_code == 200, response.text
+
+
 def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:
     """The notice's audit events with `action`, as a publisher reads them."""
     response = client.get("/api/v1/audit", params={"entity": "notice", "entity_id": notice_id,

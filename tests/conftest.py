@@ -4,11 +4,9 @@ the app on a live HTTP server, and staff tokens."""
 import os
 import signal
 import subprocess
-import sys
 import threading
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -21,12 +19,9 @@ from service.domain.models import TABLES
 from service.infra.auth import issue_token
 from service.infra.db import database
 from service.migrations import migrate
-from tests.processes import free_port, wait_until_ready
+from tests.processes import BIN, IN_CI, ROOT, free_port, wait_until_ready
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-IN_CI = os.environ.get("CI") == "true"
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def _with_database(url: str, name: str) -> str:
@@ -172,6 +167,12 @@ def gunicorn(tmp_path):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
 
+
+@pytest.fixture
+def server(app, database_url, gunicorn):
+    """The real gunicorn on the test's (migrated, empty) database; its base URL."""
+    base, _, _ = gunicorn(database_url)
+    return base
 
 @pytest.fixture
 def own_postgres(postgres_url):

@@ -6,10 +6,8 @@ of the test modules so that importing them never imports a test module twice."""
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -19,10 +17,7 @@ from service import create_app
 from service.domain.models import ApiToken
 from service.infra.auth import ROLES, issue_token
 from service.infra.db import database, open_database
-from tests.processes import free_port, wait_until_ready
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.processes import BIN, ROOT, free_port, wait_until_ready
 
 
 @dataclass

@@ -1,11 +1,19 @@
 """Helpers for tests that run real processes: free ports, waiting for readiness, stopping."""
 
+import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout under test
+BIN = Path(sys.executable).parent  # its virtualenv's commands
+FLASK = BIN / "flask"
+IN_CI = os.environ.get("CI") == "true"  # where nothing may be skipped for want of a tool
 
 
 def free_port() -> int:

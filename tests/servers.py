@@ -8,15 +8,12 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from tests.processes import free_port, wait_until_ready
+from tests.processes import BIN, ROOT, free_port, wait_until_ready
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 

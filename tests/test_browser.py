@@ -3,7 +3,6 @@
 .ci/browser-deps.sh installs Chromium, a CJK font and axe-core. Without them these tests skip on a
 developer's machine and fail in CI."""
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -11,8 +10,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from tests.builders import today
+from tests.processes import IN_CI, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -21,7 +20,6 @@ SMALL_PHONE, PHONE = {"width": 320, "height": 640}, {"width": 390, "height": 844
 DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = [SMALL_PHONE, PHONE, DESKTOP]
 BLOCKING_IMPACTS = {"serious", "critical"}
-IN_CI = os.environ.get("CI") == "true"
 
 
 def _missing() -> list[str]:

@@ -5,7 +5,6 @@ a query string). deploy/smoke-image.sh builds and runs the image for real
 (.ci/container-smoke.sh); tests/test_proxy.py runs nginx.conf for real."""
 
 import json
-import os
 import re
 import runpy
 import shutil
@@ -18,10 +17,9 @@ import pytest
 import yaml
 
 from service.config import DEFAULTS, MAX_UPLOAD_BYTES
+from tests.processes import IN_CI, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-IN_CI = os.environ.get("CI") == "true"
 CONTAINER_PORT = 8000  # gunicorn's, inside the container or pod
 PROXY_PORT = 8080  # nginx's
 NGINX_IMAGE = re.compile(r"^nginx:\d+\.\d+\.\d+-bookworm$")  # the official image, exact version

@@ -15,7 +15,6 @@ import os
 import runpy
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from pathlib import Path
 
 import pytest
 import requests
@@ -26,11 +25,11 @@ from schemathesis.config import SchemathesisConfig
 
 from tests import live_registry
 from tests.live_registry import DRAFTS, SEED_NAMES, Registry
+from tests.processes import ROOT
 
 # The registry behind gunicorn, one per database (fixtures: tests/live_registry.py).
 fuzz_database, registry = live_registry.fuzz_database, live_registry.registry
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "50"))
 SEED = int(os.environ.get("FUZZ_SEED", "20240126"))
 REVOKE_TOKEN = "DELETE /api/v1/tokens/{token_id}"

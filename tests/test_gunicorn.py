@@ -4,16 +4,11 @@ import os
 import signal
 import stat
 import subprocess
-import sys
-from pathlib import Path
 
 import requests
 
-from tests.processes import free_port, wait_until_ready
+from tests.processes import BIN, ROOT, free_port, wait_until_ready
 from tests.servers import Gunicorn, seed
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def test_gunicorn_serves_seeded_registry_and_stops_on_sigterm(app, database_url, tmp_path):

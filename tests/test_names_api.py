@@ -9,7 +9,7 @@ from service.domain import namecheck
 from service.domain.models import RosterEntry
 from service.infra.cache import bump_data_version
 from service.infra.db import database, is_sqlite
-from tests.builders import SHANGHAI, check, post_notice
+from tests.builders import SHANGHAI, check, post_notice, withdraw
 
 NAMES = "/api/v1/names"
 
@@ -23,12 +23,6 @@ def make_notice(client, tokens, *, title, roster, start="2024-01-26", end="2024-
                      {"number": "010-64081702", "label": "举报电话"}],
         "roster": [entry if isinstance(entry, dict) else {"name": entry} for entry in roster]},
         publish=publish)
-
-
-def withdraw(client, tokens, notice_id, reason="名单有误"):
-    response = client.post(f"/api/v1/notices/{notice_id}/withdraw", json={"reason": reason},
-                           token=tokens["publisher"])
-    assert response.status_code == 200, response.text
 
 
 def roster_ids(client, tokens, notice_id):

@@ -11,7 +11,7 @@ from service import create_app
 from service.domain.models import Notice
 from service.infra.clock import utcnow
 from service.web import formatting, views
-from tests.builders import SHANGHAI, post_notice, today
+from tests.builders import SHANGHAI, post_notice, today, withdraw
 from tests.conftest import serve
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -96,12 +96,6 @@ def open_notice(client, tokens, **kwargs) -> dict:
 def scheduled_notice(client, tokens, **kwargs) -> dict:
     return make_notice(client, tokens, start=today() + timedelta(days=3),
                        end=today() + timedelta(days=12), **kwargs)
-
-
-def withdraw(client, tokens, notice_id, reason):
-    response = client.post(f"/api/v1/notices/{notice_id}/withdraw", token=tokens["publisher"],
-                           json={"reason": reason})
-    assert response.status_code == 200, response.text
 
 
 def make_article(client, tokens, **fields) -> dict:

@@ -2,7 +2,6 @@
 tmp_path): slow clients do not stall the service, and no log line carries a name someone checked.
 Debian's nginx comes from .ci/nginx-deps.sh (`make test` runs it)."""
 
-import os
 import socket
 import subprocess
 import time
@@ -10,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.processes import IN_CI
 from tests.servers import Gunicorn, Nginx, SlowClients, nginx_binary, seed, timed_get
 
-IN_CI = os.environ.get("CI") == "true"
 NAME = "张心怡"
 RATE_LIMIT = 150  # per client and worker (memory://)
 

@@ -10,20 +10,12 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import requests
 
 from service.domain.models import AuditEvent, Notice, RosterEntry
 from service.infra.db import database
 
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "12"))
-
-
-@pytest.fixture
-def server(app, database_url, gunicorn):
-    """The real gunicorn on the test's (migrated, empty) database."""
-    base, _, _ = gunicorn(database_url)
-    return base
 
 
 def fire(base: str, *calls: tuple) -> list[requests.Response]:

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.processes import free_port, wait_until_ready
+from tests.processes import ROOT, free_port, wait_until_ready
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
 MARKED_BLOCK = re.compile(r"<!-- readme-test -->\n```sh\n(.*?)^```", re.S | re.M)
 README_ADDRESS = "localhost:8000"

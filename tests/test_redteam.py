@@ -22,8 +22,9 @@ import requests
 
 from service.domain.models import AuditEvent, Notice, NoticeArticle, RosterEntry
 from service.infra.db import database
-from tests.processes import stop
+from tests.processes import FLASK, ROOT, stop
 from tests.test_races import (
+    ROUNDS,
     actions,
     draft,
     events,
@@ -33,16 +34,6 @@ from tests.test_races import (
     statuses,
     stored,
 )
-
-ROUNDS = int(os.environ.get("RACE_ROUNDS", "8"))
-ROOT = Path(__file__).resolve().parent.parent
-FLASK = Path(sys.executable).parent / "flask"
-
-
-@pytest.fixture
-def server(app, database_url, gunicorn):
-    base, _, _ = gunicorn(database_url)
-    return base
 
 
 def call(base, method, path, token, **kwargs):

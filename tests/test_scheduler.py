@@ -3,11 +3,9 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,10 +13,7 @@ import requests
 from service.domain.models import AuditEvent, Notice, SchedulerInstance
 from service.domain.transitions import hide_expired_rosters, record_due_transitions
 from service.infra.db import database
-from tests.processes import free_port, stop, wait_until_ready
-
-ROOT = Path(__file__).resolve().parent.parent
-FLASK = Path(sys.executable).parent / "flask"
+from tests.processes import FLASK, ROOT, free_port, stop, wait_until_ready
 
 
 @pytest.fixture

@@ -1,19 +1,24 @@
 """Versioned schema migrations, applied in order by `init-db`, each once."""
 
-from importlib import import_module
-
 from peewee import fn
 
 from service.domain.models import SchemaVersion
 from service.infra.db import database, is_sqlite
+from service.migrations import (
+    v0001_initial,
+    v0002_search_speed,
+    v0003_article_title_index,
+    v0004_roster_integrity,
+    v0005_article_grams,
+)
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
 # shipped. Each writes out its own DDL instead of reading service/domain/models.py, so that what a
 # migration does stays what it did the day it shipped, whatever the models become. Until v1 was
 # frozen it built the tables from the models of its day, so a database it made may already have
 # what a later migration adds: check first (IF NOT EXISTS, get_columns).
-MIGRATIONS = [(1, "v0001_initial"), (2, "v0002_search_speed"), (3, "v0003_article_title_index"),
-              (4, "v0004_roster_integrity"), (5, "v0005_article_grams")]
+MIGRATIONS = [(1, v0001_initial), (2, v0002_search_speed), (3, v0003_article_title_index),
+              (4, v0004_roster_integrity), (5, v0005_article_grams)]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
@@ -43,7 +48,7 @@ def migrate(up_to: int = LATEST) -> list[int]:
                 database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
             database.execute_sql(LEDGER_BY_SQLITE[is_sqlite()])
             if version > applied_version():
-                import_module(f"{__name__}.{module}").upgrade(database, is_sqlite())
+                module.upgrade(database, is_sqlite())
                 SchemaVersion.create(version=version)
                 applied.append(version)
     return applied
