@@ -1,6 +1,6 @@
 """Name-check shapes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .common import MAX_NAME_LENGTH, Text
 from .notices import ContactSchema, WindowSchema
@@ -15,6 +15,20 @@ class NameQueryArgsSchema(Schema):
         metadata={"description": "A name, 1–64 characters after normalisation; no control or "
                   "format characters (422 otherwise)."},
     )
+    kind = fields.String(
+        validate=validate.OneOf(MATCH_KINDS),
+        metadata={"description": "With `cursor`: the following page of this kind's matches "
+                  "(follow the links in `next` rather than building them)."})
+    cursor = Text(
+        pattern=r"[0-9]{1,18}(\.[0-9]{1,18}){3}", pattern_error="not a cursor this service gave",
+        metadata={"description": "Opaque, from a link in `next`; only with `kind`."})
+
+    @validates_schema
+    def _kind_and_cursor_together(self, data, **_kwargs):
+        if ("kind" in data) != ("cursor" in data):
+            missing = "cursor" if "kind" in data else "kind"
+            raise ValidationError("`kind` and `cursor` go together (take both from `next`)",
+                                  missing)
 
 
 class MatchedNoticeSchema(Schema):
@@ -61,4 +75,14 @@ class NameCheckSchema(Schema):
                   "ends here or in `not_found`); `not_found` — no match at all."})
     matches = fields.List(fields.Nested(NameMatchSchema), metadata={
         "description": "Each roster entry once, with its strongest match: exact, variant, "
-                       "pinyin; open notices first within each."})
+                       "pinyin; open notices first within each. At most 20 of each kind: "
+                       "`totals` says how many there are, `next` where the rest are."})
+    totals = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(MATCH_KINDS)), values=fields.Integer(),
+        metadata={"description": "How many roster entries match, by kind (exact, variant, "
+                  "pinyin), over all pages."})
+    next = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(MATCH_KINDS)),
+        values=fields.String(allow_none=True),
+        metadata={"description": "By kind: the link (path and query) to the following page "
+                  "of that kind's matches, which holds only those; null when there is none."})

@@ -70,7 +70,7 @@ def test_the_verdict_leads_the_answer(client, tokens, q, verdict):
     withdraw(client, tokens, withdrawn["id"])
     body = check(client, q)
     assert body["verdict"] == verdict
-    assert list(body) == ["query", "normalized", "verdict", "matches"]
+    assert list(body) == ["query", "normalized", "verdict", "matches", "totals", "next"]
 
 
 def test_a_name_on_a_withdrawn_and_a_live_roster_is_listed(client, tokens):
@@ -253,7 +253,7 @@ def test_a_cached_status_turns_when_the_window_opens(client, tokens, time_machin
 
 
 def test_exact_matches_are_not_crowded_out_by_variants(client, tokens, monkeypatch):
-    monkeypatch.setattr(namecheck, "MAX_MATCHES_PER_KIND", 2)
+    monkeypatch.setattr(namecheck, "MATCHES_PER_PAGE", 2)
     older = make_notice(client, tokens, title="较早的公示", roster=["王伟"])
     for title in ("较新的公示一", "较新的公示二"):
         make_notice(client, tokens, title=title, roster=["王偉"])
@@ -266,7 +266,7 @@ def test_exact_matches_are_not_crowded_out_by_variants(client, tokens, monkeypat
 
 def test_a_left_out_match_moves_in_when_its_notice_opens(client, tokens, monkeypatch,
                                                          time_machine):
-    monkeypatch.setattr(namecheck, "MAX_MATCHES_PER_KIND", 1)
+    monkeypatch.setattr(namecheck, "MATCHES_PER_PAGE", 1)
     today = datetime.now(SHANGHAI).date()
     make_notice(client, tokens, title="正在公示", roster=["缓存测"],
                 start=str(today - timedelta(days=1)), end=str(today + timedelta(days=1)))

@@ -20,9 +20,16 @@ class Names(MethodView):
     @blp.arguments(NameQueryArgsSchema(), location="query")
     @blp.response(200, NameCheckSchema)
     def get(self, args):
-        """Check a name against every published roster"""
+        """Check a name against every published roster
+
+        The first 20 matches of each kind (exact, variant, pinyin), each kind's `totals`, and in
+        `next` a link to the following page of a kind that has more (the same query with `kind`
+        and `cursor`); such a page holds only that kind's matches."""
         try:
-            return NAME_CHECK_BODY.response(check_name(args["q"], utcnow(),
-                                                       encode=NAME_CHECK_BODY))
+            return NAME_CHECK_BODY.response(check_name(
+                args["q"], utcnow(), kind=args.get("kind"), cursor=args.get("cursor"),
+                encode=NAME_CHECK_BODY))
         except Invalid as error:
+            if error.field == "cursor":
+                raise
             raise error.renamed("q") from None

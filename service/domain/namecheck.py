@@ -1,83 +1,163 @@
 """The public name check: is this name on a published roster, exactly, as a variant, or by sound?"""
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from peewee import Case, fn
 
+from service.domain.errors import Invalid
 from service.domain.folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
 from service.domain.models import Notice, RosterEntry, RosterPinyin
 from service.domain.presentation import credential_last4, present
-from service.domain.status import STATUS_ORDER, public_roster_condition, status_rank
-from service.infra.cache import answer_cache
+from service.domain.status import STATUS_ORDER, public_roster_condition, status_of, status_rank
+from service.infra.cache import answer_cache, versioned_memo
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
-MAX_MATCHES_PER_KIND = 50
-MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "status", "window", "contacts",
-                         "withdrawal_reason")
+# Matches of each kind in one answer; the rest of a kind follow page by page (`next`).
+MATCHES_PER_PAGE = 20
+MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "window", "contacts", "withdrawal_reason")
 # What a match needs of its notice: what it shows, and what its status is computed from.
 NOTICE_COLUMNS = (Notice.id, Notice.title, Notice.issuer, Notice.timezone, Notice.opens_at,
                   Notice.closes_at, Notice.published_at, Notice.withdrawn_at,
                   Notice.withdrawal_reason)
-# What a match shows of its entry, so that a reader can compare it with the person before them.
-ENTRY_COLUMNS = (RosterEntry.id, RosterEntry.name, RosterEntry.exact_key, RosterEntry.variant_key,
-                 RosterEntry.organization, RosterEntry.credential_no)
+URL = "/api/v1/names"
+WITHDRAWN_RANK = STATUS_ORDER.index("withdrawn")
 
 
-def check_name(query: str, now: datetime, *, encode=None) -> dict:
-    """Matches of `query` on public rosters: each entry once, strongest match, open notices first.
+def check_name(query: str, now: datetime, *, kind: str | None = None, cursor: str | None = None,
+               encode=None) -> dict:
+    """Matches of `query` on public rosters: each entry once, with its strongest match (the kinds
+    are disjoint), open notices first; the first MATCHES_PER_PAGE of each kind, each kind's
+    `total`, and a `next` cursor for a kind that has more. With `kind` and `cursor` (one taken
+    from `next`): that kind's following page only.
 
     Answers are cached until the data changes or a matched notice opens or closes; `encode`
-    as in AnswerCache.get. Invalid when the query is not a possible name."""
-    return answer_cache("names").get(query, lambda: _check_name(query, now), now, encode=encode)
+    as in AnswerCache.get. Invalid when the query is not a possible name (or the cursor not one
+    this function gave)."""
+    after = _decode(cursor) if kind else None
+    key = query if kind is None else (query, kind, after)
+    return answer_cache("names").get(key, lambda: _check_name(query, now, kind, after), now,
+                                     encode=encode)
 
 
-def _check_name(query: str, now: datetime) -> tuple[dict, datetime | None]:
+def _check_name(query: str, now: datetime, paged: str | None,
+                after: tuple | None) -> tuple[dict, datetime | None]:
+    # The query is folded here, once: every condition below takes its keys.
     _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
     readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
     rank = status_rank(now)
-    found: dict[int, tuple[str, RosterEntry]] = {}
-    # Both of the first two go through the variant key's index: the variant key is a function of
-    # the exact key, so an exact match is a variant match too.
     same_variant = RosterEntry.variant_key == variant
-    next_change = None
-    for kind, condition in (
-        ("exact", same_variant & (RosterEntry.exact_key == exact)),
-        ("variant", same_variant & (RosterEntry.exact_key != exact)),
-        ("pinyin", RosterEntry.id.in_(RosterPinyin.select(RosterPinyin.entry)
-                                      .where(RosterPinyin.key.in_(readings or {""})))),
-    ):
+    # Disjoint, so that each entry is counted and paged once, under its strongest match. The
+    # first two go through the variant key's index (an exact match is a variant match too).
+    conditions = {
+        "exact": same_variant & (RosterEntry.exact_key == exact),
+        "variant": same_variant & (RosterEntry.exact_key != exact),
+        "pinyin": (RosterEntry.variant_key != variant) & RosterEntry.id.in_(
+            RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings or {""}))),
+    }
+    rows, totals, next_cursors, best_rank, next_change = [], {}, {}, {}, None
+    for kind, condition in conditions.items():
         condition &= public_roster_condition()
-        rows = list(RosterEntry.select(*ENTRY_COLUMNS, *NOTICE_COLUMNS)
-                    .join(Notice).where(condition)
-                    .order_by(rank, Notice.id.desc(), RosterEntry.position)
-                    .limit(MAX_MATCHES_PER_KIND))
-        for entry in rows:
-            found.setdefault(entry.id, (_strongest(entry, exact, variant, kind), entry))
-        if len(rows) == MAX_MATCHES_PER_KIND:
-            # Left-out matches can move in when their notice opens or closes.
-            next_change = _earliest(next_change, _next_change(condition, now))
-    unique_notices = {entry.notice.id: entry.notice for _, entry in found.values()}
-    shown = {item["id"]: item for item in present(list(unique_notices.values()), now,
-                                                           brief=True)}
+        page = []
+        if paged is None or kind == paged:
+            page = _page(condition, rank, after if kind == paged else None)
+        if paged is None and len(page) <= MATCHES_PER_PAGE:
+            totals[kind] = len(page)
+            best_rank[kind] = min((row[-1] for row in page), default=None)
+        else:
+            totals[kind], best_rank[kind], upcoming = _summary(condition, rank, now)
+            if page:
+                # Left-out matches can move in when their notice opens or closes.
+                next_change = _earliest(next_change, upcoming)
+        next_cursors[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
+                              if len(page) > MATCHES_PER_PAGE else None)
+        rows += [(kind, row) for row in page[:MATCHES_PER_PAGE]]
+    shown = notice_briefs({row[5] for _, row in rows}, now)
     matches = [
-        {"name": entry.name, "match": match, "entry_id": entry.id,
-         "organization": entry.organization,
-         "credential_last4": credential_last4(entry.credential_no),
-         "notice": {key: shown[entry.notice.id][key] for key in MATCHED_NOTICE_FIELDS}}
-        for match, entry in found.values()
+        {"name": name, "match": kind, "entry_id": entry_id, "organization": organization,
+         "credential_last4": credential_last4(credential_no),
+         "notice": {**shown[notice_id][1], "status": status_of(shown[notice_id][0], now)}}
+        for kind, (entry_id, name, organization, credential_no, _, notice_id, _) in rows
     ]
-    matches.sort(key=lambda m: (MATCH_ORDER.index(m["match"]),
-                                STATUS_ORDER.index(m["notice"]["status"]),
-                                -m["notice"]["id"]))
-    answer = {"query": query, "normalized": variant, "verdict": verdict_of(matches),
-              "matches": matches}
-    # Statuses hold until the next time one of the matched notices opens or closes.
-    for notice in unique_notices.values():
+    answer = {"query": query, "normalized": variant, "verdict": _verdict(best_rank, totals),
+              "matches": matches, "totals": totals, "next": next_cursors}
+    # Statuses hold until the next time one of the shown notices opens or closes.
+    for notice, _ in shown.values():
         for instant in (notice.opens_at, notice.closes_at):
             if instant and instant > now:
                 next_change = _earliest(next_change, instant)
     return answer, next_change
+
+
+def _page(condition, rank, after: tuple | None) -> list[tuple]:
+    """One more than a page of (entry id, name, organization, credential number, position,
+    notice id, status rank) tuples, in the answer's order, after the `after` cursor's row."""
+    order = (rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
+    if after is not None:
+        after_rank, notice_id, position, entry_id = after
+        condition &= ((rank > after_rank)
+                      | ((rank == after_rank) & (
+                          (Notice.id < notice_id)
+                          | ((Notice.id == notice_id) & (
+                              (RosterEntry.position > position)
+                              | ((RosterEntry.position == position)
+                                 & (RosterEntry.id > entry_id)))))))
+    return list(RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
+                                   RosterEntry.credential_no, RosterEntry.position, Notice.id,
+                                   rank)
+                .join(Notice).where(condition).order_by(*order)
+                .limit(MATCHES_PER_PAGE + 1).tuples())
+
+
+def _summary(condition, rank, now: datetime) -> tuple[int, int | None, datetime | None]:
+    """(count, best status rank, next opening or closing after `now`) of the matching entries."""
+    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
+                           (Notice.closes_at > now, Notice.closes_at)], None)
+    count, best, soonest = (RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(rank),
+                                               fn.MIN(upcoming))
+                            .join(Notice).where(condition).tuples().get())
+    return count, best, Notice.opens_at.python_value(soonest) if soonest is not None else None
+
+
+def _verdict(best_rank: dict, totals: dict) -> str:
+    """The answer in one word: `listed` (the name itself, exactly or as a variant, on a roster
+    that was not withdrawn), `withdrawn_only` (the name itself, but only on withdrawn rosters),
+    `similar_only` (only names that sound the same) or `not_found`; from each kind's total and
+    best status rank (withdrawn notices rank after every live one)."""
+    same_name = [best_rank[kind] for kind in ("exact", "variant") if totals[kind]]
+    if any(best < WITHDRAWN_RANK for best in same_name):
+        return "listed"
+    if same_name:
+        return "withdrawn_only"
+    return "similar_only" if totals["pinyin"] else "not_found"
+
+
+def notice_briefs(ids, now: datetime) -> dict[int, tuple[Notice, dict]]:
+    """What a match shows of each notice (all but its status, which moves with the clock), with
+    the notice's columns that status is computed from; kept per process until the data
+    changes, so a notice on many rosters' answers is presented once."""
+    def load(missing):
+        notices = list(Notice.select(*NOTICE_COLUMNS).where(Notice.id.in_(missing)))
+        return {item["id"]: (notice, {key: item[key] for key in MATCHED_NOTICE_FIELDS})
+                for notice, item in zip(notices, present(notices, now, brief=True),
+                                        strict=True)}
+    return versioned_memo("notice_briefs").get_many(ids, load)
+
+
+def _link(query: str, kind: str, row: tuple) -> str:
+    """The next page of `kind`: the URL of the rows after `row`."""
+    *_, position, notice_id, rank = row
+    cursor = f"{rank}.{notice_id}.{position}.{row[0]}"
+    return f"{URL}?{urlencode({'q': query, 'kind': kind, 'cursor': cursor})}"
+
+
+def _decode(cursor: str | None) -> tuple[int, int, int, int]:
+    parts = (cursor or "").split(".")
+    if len(parts) != 4 or not all(part.isascii() and part.isdigit() and len(part) <= 18
+                                  for part in parts):
+        raise Invalid("cursor", "invalid", "not a cursor this service gave (take it from `next`)")
+    return tuple(int(part) for part in parts)
 
 
 def roster_filter(text: str):
@@ -94,33 +174,5 @@ def roster_filter(text: str):
     return condition
 
 
-def verdict_of(matches: list[dict]) -> str:
-    """The answer in one word: `listed` (the name itself, exactly or as a variant, on a roster
-    that was not withdrawn), `withdrawn_only` (the name itself, but only on withdrawn rosters),
-    `similar_only` (only names that sound the same) or `not_found`."""
-    same_name = [m for m in matches if m["match"] != "pinyin"]
-    if any(m["notice"]["status"] != "withdrawn" for m in same_name):
-        return "listed"
-    if same_name:
-        return "withdrawn_only"
-    return "similar_only" if matches else "not_found"
-
-
-def _next_change(condition, now: datetime) -> datetime | None:
-    """The next opening or closing after `now` among the notices of the entries matching."""
-    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
-                           (Notice.closes_at > now, Notice.closes_at)], None)
-    value = (RosterEntry.select(fn.MIN(upcoming)).join(Notice).where(condition).scalar())
-    return Notice.opens_at.python_value(value) if value is not None else None
-
-
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
     return min((t for t in (first, second) if t is not None), default=None)
-
-
-def _strongest(entry: RosterEntry, exact: str, variant: str, found_as: str) -> str:
-    if entry.exact_key == exact:
-        return "exact"
-    if entry.variant_key == variant:
-        return "variant"
-    return found_as

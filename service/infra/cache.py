@@ -8,6 +8,7 @@ search, and a publish, withdrawal or correction is visible to the next request i
 import json
 import threading
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +22,17 @@ from service.infra.db import database
 # cost more than the statements.
 _READ_VERSION = "SELECT version FROM data_version WHERE id = 1"
 _BUMP_VERSION = "UPDATE data_version SET version = version + 1 WHERE id = 1"
+NOTICE_BRIEFS_KEPT = 4096
 
 
 def bump_data_version() -> None:
     """Call inside a write's transaction: caches drop their answers once it commits."""
     database.execute_sql(_BUMP_VERSION)
+
+
+# The version an answer is being computed under (set by AnswerCache.get around compute()), so
+# that what the computation keeps in a VersionedMemo is filed under it without reading it again.
+_computing_under: ContextVar[int | None] = ContextVar("computing_under", default=None)
 
 
 def data_version() -> int:
@@ -80,7 +87,11 @@ class AnswerCache:
                 self._version = version
             entry = self._entries.get(key)
         if entry is None or not entry.holds_at(now):
-            answer, valid_until = compute()
+            token = _computing_under.set(version)
+            try:
+                answer, valid_until = compute()
+            finally:
+                _computing_under.reset(token)
             entry = _Entry(answer, now, valid_until, encode)
             with self._lock:
                 if self._version == version and entry.size <= self._entries.maxsize:
@@ -96,13 +107,53 @@ class AnswerCache:
         return entry.encoded
 
 
+class VersionedMemo:
+    """Values derived from the data by key (a notice's public presentation, say), kept per
+    process while the data version stays the same: at most `max_items`, least recently used
+    first out. Read-only requests only: a value is filed under the version read before it was
+    loaded, so a write committed meanwhile empties the memo at the next request."""
+
+    def __init__(self, max_items: int):
+        self._items: LRUCache | None = LRUCache(max_items) if max_items > 0 else None
+        self._version: int | None = None
+        self._lock = threading.Lock()
+
+    def get_many(self, keys, load: Callable[[list], dict]) -> dict:
+        """{key: value} for each of `keys`; `load(missing keys)` returns the values not kept."""
+        if self._items is None:
+            return load(list(keys))
+        version = _computing_under.get()
+        version = data_version() if version is None else version
+        with self._lock:
+            if version != self._version:
+                self._items.clear()
+                self._version = version
+            found = {key: self._items[key] for key in keys if key in self._items}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            loaded = load(missing)
+            with self._lock:
+                if self._version == version:
+                    self._items.update(loaded)
+            found |= loaded
+        return found
+
+
 def init_app(app: Flask) -> None:
     """One cache per kind of answer, per app (tests run many apps on many databases)."""
     app.extensions["answer_caches"] = {
         "names": AnswerCache(app.config["NAME_CHECK_CACHE_MB"] * 1024 * 1024),
         "articles": AnswerCache(app.config["ARTICLE_SEARCH_CACHE_MB"] * 1024 * 1024),
     }
+    app.extensions["versioned_memos"] = {
+        # What a name-check match shows of its notice: ≈ 1 kB each.
+        "notice_briefs": VersionedMemo(NOTICE_BRIEFS_KEPT),
+    }
 
 
 def answer_cache(kind: str) -> AnswerCache:
     return current_app.extensions["answer_caches"][kind]
+
+
+def versioned_memo(kind: str) -> VersionedMemo:
+    return current_app.extensions["versioned_memos"][kind]
