@@ -11,6 +11,7 @@ from service.domain.models import Notice, RosterEntry, RosterPinyin
 from service.domain.presentation import credential_last4, present
 from service.domain.status import STATUS_ORDER, public_roster_condition, status_of, status_rank
 from service.infra.cache import answer_cache, versioned_memo
+from service.infra.db import Prepared
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
 # Matches of each kind in one answer; the rest of a kind follow page by page (`next`).
@@ -45,33 +46,28 @@ def _check_name(query: str, now: datetime, paged: str | None,
     # The query is folded here, once: every condition below takes its keys.
     _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
-    readings = {typed_pinyin} if typed_pinyin else pinyin_keys(query)
-    rank = status_rank(now)
-    same_variant = RosterEntry.variant_key == variant
-    # Disjoint, so that each entry is counted and paged once, under its strongest match. The
-    # first two go through the variant key's index (an exact match is a variant match too).
-    conditions = {
-        "exact": same_variant & (RosterEntry.exact_key == exact),
-        "variant": same_variant & (RosterEntry.exact_key != exact),
-        "pinyin": (RosterEntry.variant_key != variant) & RosterEntry.id.in_(
-            RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings or {""}))),
-    }
-    rows, totals, next_cursors, best_rank, next_change = [], {}, {}, {}, None
-    for kind, condition in conditions.items():
-        condition &= public_roster_condition()
+    readings = sorted({typed_pinyin} if typed_pinyin else pinyin_keys(query)) or [""]
+    keys = {"exact": {"exact": exact, "variant": variant},
+            "variant": {"exact": exact, "variant": variant},
+            "pinyin": {"variant": variant} | {f"reading{i}": key for i, key in enumerate(readings)}}
+    rows, totals, next_links, best_rank, next_change = [], {}, {}, {}, None
+    for kind in MATCH_ORDER:
+        shape = (kind, len(readings) if kind == "pinyin" else 0)
         page = []
         if paged is None or kind == paged:
-            page = _page(condition, rank, after if kind == paged else None)
+            cursor = (dict(zip(("after_rank", "after_notice", "after_position", "after_entry"),
+                               after, strict=True)) if kind == paged else {})
+            page = _PAGE.rows((*shape, bool(cursor)), now=now, **keys[kind], **cursor)
         if paged is None and len(page) <= MATCHES_PER_PAGE:
             totals[kind] = len(page)
             best_rank[kind] = min((row[-1] for row in page), default=None)
         else:
-            totals[kind], best_rank[kind], upcoming = _summary(condition, rank, now)
-            if page:
+            totals[kind], best_rank[kind], upcoming = _SUMMARY.rows(shape, now=now, **keys[kind])[0]
+            if page and upcoming is not None:
                 # Left-out matches can move in when their notice opens or closes.
-                next_change = _earliest(next_change, upcoming)
-        next_cursors[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
-                              if len(page) > MATCHES_PER_PAGE else None)
+                next_change = _earliest(next_change, Notice.opens_at.python_value(upcoming))
+        next_links[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
+                            if len(page) > MATCHES_PER_PAGE else None)
         rows += [(kind, row) for row in page[:MATCHES_PER_PAGE]]
     shown = notice_briefs({row[5] for _, row in rows}, now)
     matches = [
@@ -81,7 +77,7 @@ def _check_name(query: str, now: datetime, paged: str | None,
         for kind, (entry_id, name, organization, credential_no, _, notice_id, _) in rows
     ]
     answer = {"query": query, "normalized": variant, "verdict": _verdict(best_rank, totals),
-              "matches": matches, "totals": totals, "next": next_cursors}
+              "matches": matches, "totals": totals, "next": next_links}
     # Statuses hold until the next time one of the shown notices opens or closes.
     for notice, _ in shown.values():
         for instant in (notice.opens_at, notice.closes_at):
@@ -90,12 +86,31 @@ def _check_name(query: str, now: datetime, paged: str | None,
     return answer, next_change
 
 
-def _page(condition, rank, after: tuple | None) -> list[tuple]:
+def _matching(kind: str, values: dict):
+    """SQL: the public roster entries that match as `kind` (the kinds are disjoint, so that each
+    entry is counted and paged once, under its strongest match). The first two go through the
+    variant key's index: an exact match is a variant match too."""
+    same_variant = RosterEntry.variant_key == values["variant"]
+    if kind == "exact":
+        condition = same_variant & (RosterEntry.exact_key == values["exact"])
+    elif kind == "variant":
+        condition = same_variant & (RosterEntry.exact_key != values["exact"])
+    else:
+        readings = [value for key, value in sorted(values.items()) if key.startswith("reading")]
+        condition = (RosterEntry.variant_key != values["variant"]) & RosterEntry.id.in_(
+            RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings)))
+    return condition & public_roster_condition()
+
+
+def _build_page(shape: tuple, *, now: datetime, **values):
     """One more than a page of (entry id, name, organization, credential number, position,
-    notice id, status rank) tuples, in the answer's order, after the `after` cursor's row."""
-    order = (rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
-    if after is not None:
-        after_rank, notice_id, position, entry_id = after
+    notice id, status rank) tuples, in the answer's order, after the cursor's row if any."""
+    kind, _, has_cursor = shape
+    rank = status_rank(now)
+    condition = _matching(kind, values)
+    if has_cursor:
+        after_rank, notice_id = values["after_rank"], values["after_notice"]
+        position, entry_id = values["after_position"], values["after_entry"]
         condition &= ((rank > after_rank)
                       | ((rank == after_rank) & (
                           (Notice.id < notice_id)
@@ -103,21 +118,25 @@ def _page(condition, rank, after: tuple | None) -> list[tuple]:
                               (RosterEntry.position > position)
                               | ((RosterEntry.position == position)
                                  & (RosterEntry.id > entry_id)))))))
-    return list(RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
-                                   RosterEntry.credential_no, RosterEntry.position, Notice.id,
-                                   rank)
-                .join(Notice).where(condition).order_by(*order)
-                .limit(MATCHES_PER_PAGE + 1).tuples())
+    return (RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
+                               RosterEntry.credential_no, RosterEntry.position, Notice.id, rank)
+            .join(Notice).where(condition)
+            .order_by(rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
+            .limit(MATCHES_PER_PAGE + 1))
 
 
-def _summary(condition, rank, now: datetime) -> tuple[int, int | None, datetime | None]:
+def _build_summary(shape: tuple, *, now: datetime, **values):
     """(count, best status rank, next opening or closing after `now`) of the matching entries."""
     upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
                            (Notice.closes_at > now, Notice.closes_at)], None)
-    count, best, soonest = (RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(rank),
-                                               fn.MIN(upcoming))
-                            .join(Notice).where(condition).tuples().get())
-    return count, best, Notice.opens_at.python_value(soonest) if soonest is not None else None
+    return (RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(status_rank(now)),
+                               fn.MIN(upcoming))
+            .join(Notice).where(_matching(shape[0], values)))
+
+
+# Built by peewee once per shape: building the status CASE cost more than running the query.
+_PAGE = Prepared(_build_page)
+_SUMMARY = Prepared(_build_summary)
 
 
 def _verdict(best_rank: dict, totals: dict) -> str:

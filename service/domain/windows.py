@@ -99,16 +99,25 @@ def working_days(window: Window) -> tuple[int, str]:
     count, official, weekdays = 0, 0, 0
     day, end = local_start_date(window), local_end_date(window)
     while day <= end:
-        try:
-            workday = chinese_calendar.is_workday(day)
-            official += 1
-        except NotImplementedError:  # the calendar only knows the years it was released with
+        workday = _official_workday(day)
+        if workday is None:  # the calendar only knows the years it was released with
             workday = day.weekday() < 5
             weekdays += 1
+        else:
+            official += 1
         count += workday
         day += timedelta(days=1)
     basis = "official" if not weekdays else "weekdays" if not official else "mixed"
     return count, basis
+
+
+@lru_cache(maxsize=16_384)  # chinese_calendar scans its whole table of holidays on every call
+def _official_workday(day: date) -> bool | None:
+    """Whether `day` is a working day in China's official calendar; None for a year it lacks."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 def describe(window: Window) -> dict:

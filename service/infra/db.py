@@ -2,7 +2,10 @@
 
 import io
 import logging
+from collections.abc import Hashable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import peewee
 from flask import Flask
@@ -104,6 +107,65 @@ class PooledPostgres(PooledPostgresqlDatabase):
         self._initialize_connection(fresh)
         self._state.unproven = False
         return True
+
+
+class Prepared:
+    """A peewee query turned into SQL once per database kind and shape, then run with new values:
+    for a query asked on every request whose building costs more than running it (the name
+    check's status CASE took ≈ 3 ms to build, measured, and well under 1 ms to run).
+
+    `build(shape, **values)` returns the query; `shape` names what changes its SQL beyond the
+    values (which condition, how many keys an IN holds). Values are text, whole numbers or
+    aware datetimes (stored as naive UTC, as UTCDateTimeField does); each is found in the
+    compiled parameters through a unique stand-in of its type, so the SQL is peewee's own."""
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled: dict = {}
+
+    def rows(self, shape: Hashable, **values) -> list[tuple]:
+        key = (is_sqlite(), shape, tuple(sorted(values)))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(shape, values)
+        sql, slots = compiled
+        params = [_db_value(values[slot]) if name else slot for name, slot in slots]
+        return database.execute_sql(sql, params).fetchall()
+
+    def _compile(self, shape: Hashable, values: dict) -> tuple[str, list[tuple[bool, Any]]]:
+        stand_ins = {name: _stand_in(value, number) for number, (name, value)
+                     in enumerate(sorted(values.items()))}
+        by_db_value = {_db_value(stand_in): name for name, stand_in in stand_ins.items()}
+        sql, params = self._build(shape, **stand_ins).sql()
+        slots = [(True, by_db_value[param]) if _hashable(param) and param in by_db_value
+                 else (False, param) for param in params]
+        if {slot for named, slot in slots if named} != set(values):
+            raise ValueError("a value is not a parameter of the query")
+        return sql, slots
+
+
+def _stand_in(value, number: int):
+    if isinstance(value, str):
+        return f"\x00stand-in {number}\x00"
+    if isinstance(value, datetime):
+        return datetime(1901, 2, 3, tzinfo=UTC) + timedelta(microseconds=number + 1)
+    if isinstance(value, int):
+        return -(10**17) - number
+    raise TypeError(f"no stand-in for {type(value).__name__}")
+
+
+def _db_value(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def count_outage(error: Exception) -> None:
