@@ -195,6 +195,8 @@ def first_article_queries(rng: random.Random, count: int) -> dict[str, list[tupl
     """Per scenario (kind, query), no two alike, cut from real titles: 2–4 characters; and 5–8
     characters (70%) or two pieces of 2–4 characters of one title (30%)."""
     last = Article.select(fn.MAX(Article.id)).scalar()
+    if last is None:  # a data set of rosters only (bench.generate --skip-articles)
+        return {"articles-first-short": [], "articles-first-long": []}
     short: dict[str, str] = {}
     long_queries: dict[str, str] = {}
     for _ in range(100):  # bounded: a small data set may not have `count` distinct pieces
@@ -306,14 +308,18 @@ class Server:
         return pids
 
     def cpu_seconds(self) -> float:
-        total = 0
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """CPU seconds (utime + stime) of the master and of each worker."""
+        seconds = {}
         for pid in self.pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        return total / CLOCK_TICKS
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return seconds
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -471,7 +477,8 @@ def run_python(port: int, paths_file: Path, connections: int, duration: int, off
 
 def measure(server: Server, client, paths_file: Path, connections: int, duration: int,
             offset: int) -> dict:
-    before_server, before_client = server.cpu_seconds(), resource.getrusage(
+    before_by_process = server.cpu_by_process()
+    before_server, before_client = sum(before_by_process.values()), resource.getrusage(
         resource.RUSAGE_CHILDREN)
     busy0, steal0, total0 = machine_ticks()
     started = time.perf_counter()
@@ -481,7 +488,14 @@ def measure(server: Server, client, paths_file: Path, connections: int, duration
     busy1, steal1, total1 = machine_ticks()
     client_cpu = (after_client.ru_utime + after_client.ru_stime
                   - before_client.ru_utime - before_client.ru_stime)
-    server_cpu = server.cpu_seconds() - before_server
+    after_by_process = server.cpu_by_process()
+    server_cpu = sum(after_by_process.values()) - before_server
+    # Each worker's share of what the workers used: are both busy? (issue 16)
+    used = {pid: after_by_process[pid] - before_by_process.get(pid, 0.0)
+            for pid in after_by_process if pid != server.process.pid}
+    result["worker_shares"] = sorted((round(u / max(1e-9, sum(used.values())), 2)
+                                      for u in used.values()), reverse=True)
+    result["load_average"] = os.getloadavg()[0]
     result["server_cpu_cores"] = round(server_cpu / elapsed, 2)
     result["client_cpu_cores"] = round(client_cpu / elapsed, 2)
     # Everything else the shared machine ran meanwhile (other people's tests, databases).
@@ -504,22 +518,28 @@ def median_run(runs: list[dict]) -> dict:
             "other_cpu_cores", "steal_pct")
     return {key: round(statistics.median(r[key] for r in runs), 2) for key in keys} | {
         "errors": sum(r["errors"] for r in runs), "requests": sum(r["requests"] for r in runs),
-        "repeated": sum(r.get("repeated", 0) for r in runs)}
+        "repeated": sum(r.get("repeated", 0) for r in runs),
+        # The busier worker's share of the workers' CPU in each run (50% = evenly spread).
+        "busier_worker": [r["worker_shares"][0] for r in runs if r.get("worker_shares")],
+        "load_average": round(statistics.median(r.get("load_average", 0) for r in runs), 1)}
 
 
 def table(label: str, medians: dict) -> str:
     ceiling = medians.get("healthz", {}).get("rps")
     lines = [f"{label}: medians of the runs",
              "| scenario | req/s | % of ceiling | p50 ms | p95 ms | p99 ms | max ms | requests "
-             "| repeated | errors | server CPU | client CPU | others' CPU |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| repeated | errors | server CPU | client CPU | others' CPU | busier worker "
+             "| load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for scenario, m in medians.items():
         share = f"{100 * m['rps'] / ceiling:.1f}%" if ceiling else "-"
         lines.append(f"| {scenario} | {m['rps']:.1f} | {share} | {m['p50_ms']:.1f} | "
                      f"{m['p95_ms']:.1f} | {m['p99_ms']:.1f} | {m['max_ms']:.1f} | "
                      f"{m['requests']} | {m['repeated']} | {m['errors']} | "
                      f"{m['server_cpu_cores']:.2f} | {m['client_cpu_cores']:.2f} | "
-                     f"{m['other_cpu_cores']:.2f} |")
+                     f"{m['other_cpu_cores']:.2f} | "
+                     f"{' '.join(f'{100 * x:.0f}%' for x in m['busier_worker'])} | "
+                     f"{m['load_average']:.1f} |")
     return "\n".join(lines)
 
 
