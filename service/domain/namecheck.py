@@ -1,14 +1,16 @@
 """The public name check: is this name on a published roster, exactly, as a variant, or by sound?"""
 
+from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from peewee import Case, fn
 
 from service.domain.errors import Invalid
 from service.domain.folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
-from service.domain.models import Notice, RosterEntry, RosterPinyin
-from service.domain.presentation import credential_last4, present
+from service.domain.models import Contact, Notice, RosterEntry, RosterPinyin
+from service.domain.presentation import contact_dict, credential_last4, window_dict
 from service.domain.status import STATUS_ORDER, public_roster_condition, status_of, status_rank
 from service.infra.cache import answer_cache, versioned_memo
 from service.infra.db import Prepared
@@ -16,11 +18,6 @@ from service.infra.db import Prepared
 MATCH_ORDER = ("exact", "variant", "pinyin")
 # Matches of each kind in one answer; the rest of a kind follow page by page (`next`).
 MATCHES_PER_PAGE = 20
-MATCHED_NOTICE_FIELDS = ("id", "title", "issuer", "window", "contacts", "withdrawal_reason")
-# What a match needs of its notice: what it shows, and what its status is computed from.
-NOTICE_COLUMNS = (Notice.id, Notice.title, Notice.issuer, Notice.timezone, Notice.opens_at,
-                  Notice.closes_at, Notice.published_at, Notice.withdrawn_at,
-                  Notice.withdrawal_reason)
 URL = "/api/v1/names"
 WITHDRAWN_RANK = STATUS_ORDER.index("withdrawn")
 
@@ -69,7 +66,7 @@ def _check_name(query: str, now: datetime, paged: str | None,
         next_links[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
                             if len(page) > MATCHES_PER_PAGE else None)
         rows += [(kind, row) for row in page[:MATCHES_PER_PAGE]]
-    shown = notice_briefs({row[5] for _, row in rows}, now)
+    shown = notice_briefs({row[5] for _, row in rows})
     matches = [
         {"name": name, "match": kind, "entry_id": entry_id, "organization": organization,
          "credential_last4": credential_last4(credential_no),
@@ -152,16 +149,59 @@ def _verdict(best_rank: dict, totals: dict) -> str:
     return "similar_only" if totals["pinyin"] else "not_found"
 
 
-def notice_briefs(ids, now: datetime) -> dict[int, tuple[Notice, dict]]:
+class _Timeline(NamedTuple):
+    """What a notice's status and window are computed from (status_of, window_of take it)."""
+
+    timezone: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+
+
+def notice_briefs(ids) -> dict[int, tuple[_Timeline, dict]]:
     """What a match shows of each notice (all but its status, which moves with the clock), with
-    the notice's columns that status is computed from; kept per process until the data
-    changes, so a notice on many rosters' answers is presented once."""
-    def load(missing):
-        notices = list(Notice.select(*NOTICE_COLUMNS).where(Notice.id.in_(missing)))
-        return {item["id"]: (notice, {key: item[key] for key in MATCHED_NOTICE_FIELDS})
-                for notice, item in zip(notices, present(notices, now, brief=True),
-                                        strict=True)}
-    return versioned_memo("notice_briefs").get_many(ids, load)
+    what its status is computed from; kept per process until the data changes, so a notice on
+    many answers' rosters is read and presented once."""
+    return versioned_memo("notice_briefs").get_many(ids, _load_briefs)
+
+
+def _load_briefs(ids: list[int]) -> dict[int, tuple[_Timeline, dict]]:
+    values = {f"id{i}": notice_id for i, notice_id in enumerate(ids)}
+    contacts = defaultdict(list)
+    for notice_id, *contact in _CONTACTS.rows(len(ids), **values):
+        contacts[notice_id].append(contact_dict(_Contact(*contact)))
+    briefs = {}
+    for notice_id, title, issuer, timezone, *instants, reason in _NOTICES.rows(len(ids), **values):
+        timeline = _Timeline(timezone, *(Notice.opens_at.python_value(instant)
+                                         for instant in instants))
+        briefs[notice_id] = (timeline, {
+            "id": notice_id, "title": title, "issuer": issuer, "window": window_dict(timeline),
+            "contacts": contacts[notice_id], "withdrawal_reason": reason})
+    return briefs
+
+
+class _Contact(NamedTuple):
+    number: str
+    label: str
+    e164: str
+
+
+def _build_notices(count: int, **ids):
+    return (Notice.select(Notice.id, Notice.title, Notice.issuer, Notice.timezone,
+                          Notice.opens_at, Notice.closes_at, Notice.published_at,
+                          Notice.withdrawn_at, Notice.withdrawal_reason)
+            .where(Notice.id.in_([ids[f"id{i}"] for i in range(count)])))
+
+
+def _build_contacts(count: int, **ids):
+    return (Contact.select(Contact.notice, Contact.number, Contact.label, Contact.e164)
+            .where(Contact.notice.in_([ids[f"id{i}"] for i in range(count)]))
+            .order_by(Contact.notice, Contact.position))
+
+
+_NOTICES = Prepared(_build_notices)
+_CONTACTS = Prepared(_build_contacts)
 
 
 def _link(query: str, kind: str, row: tuple) -> str:

@@ -140,7 +140,7 @@ def check():
     # Names people check are nobody else's business: no shared cache keeps them.
     return render_page("check.html", cache="private", name=name, result=result,
                        verdict=verdict_view(result, typed_pinyin), matches=matches,
-                       **EXPLAINED)
+                       more=sum(result["totals"].values()) - len(matches), **EXPLAINED)
 
 
 @bp.get("/notices/<id:notice_id>")
