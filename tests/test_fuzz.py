@@ -67,7 +67,8 @@ BEYOND_THE_SCHEMA = {
     "POST /api/v1/notices/{notice_id}/roster:import": Beyond(
         "the file's content: columns and rows", ("file", "rows.*")),
     "GET /api/v1/names": Beyond(
-        "the name after normalisation: 1–64 characters, no format characters", ("q",)),
+        "the name after normalisation: 1–64 characters, no format characters; `kind` and "
+        "`cursor` only together", ("q", "kind", "cursor")),
     "GET /api/v1/notices/{notice_id}/roster": Beyond("a filter is a name, as for GET /names",
                                                      ("q",)),
     "GET /api/v1/articles": Beyond("`to` not before `from`", ("to",)),

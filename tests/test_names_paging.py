@@ -230,3 +230,13 @@ def test_answers_are_already_in_the_schemas_shape(app, client, tokens):
         body = check(client, query)
         assert NameCheckSchema().dump(body) == body
         assert body["matches"] or query == "李四"
+
+
+def test_the_largest_cursor_is_an_empty_page_not_an_error(client, tokens):
+    make_notice(client, tokens, title="公示", roster=people("王伟", 2, "A"))
+    largest = ".".join(["9" * 18] * 4)
+    response = client.get(NAMES, params={"q": "王伟", "kind": "exact", "cursor": largest})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["matches"] == [] and body["totals"]["exact"] == 2
+    assert body["next"] == {"exact": None, "variant": None, "pinyin": None}
