@@ -55,16 +55,17 @@ def _check_name(query: str, now: datetime, paged: str | None,
             cursor = (dict(zip(("after_rank", "after_notice", "after_position", "after_entry"),
                                after, strict=True)) if kind == paged else {})
             page = _PAGE.rows((*shape, bool(cursor)), now=now, **keys[kind], **cursor)
-        if paged is None:  # a first page carries its kind's summary in every row
-            totals[kind], best_rank[kind], upcoming = page[0][7:] if page else (0, None, None)
+        if paged is None and len(page) <= MATCHES_PER_PAGE:
+            totals[kind] = len(page)
+            best_rank[kind] = min((row[-1] for row in page), default=None)
         else:
             totals[kind], best_rank[kind], upcoming = _SUMMARY.rows(shape, now=now, **keys[kind])[0]
-        if len(page) > MATCHES_PER_PAGE and upcoming is not None:
-            # Left-out matches can move in when their notice opens or closes.
-            next_change = _earliest(next_change, Notice.opens_at.python_value(upcoming))
+            if page and upcoming is not None:
+                # Left-out matches can move in when their notice opens or closes.
+                next_change = _earliest(next_change, Notice.opens_at.python_value(upcoming))
         next_links[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
                             if len(page) > MATCHES_PER_PAGE else None)
-        rows += [(kind, row[:7]) for row in page[:MATCHES_PER_PAGE]]
+        rows += [(kind, row) for row in page[:MATCHES_PER_PAGE]]
     shown = notice_briefs({row[5] for _, row in rows})
     matches = [
         {"name": name, "match": kind, "entry_id": entry_id, "organization": organization,
@@ -100,13 +101,10 @@ def _matching(kind: str, values: dict):
 
 def _build_page(shape: tuple, *, now: datetime, **values):
     """One more than a page of (entry id, name, organization, credential number, position,
-    notice id, status rank) tuples, in the answer's order, after the cursor's row if any; on a
-    first page each row also carries what _build_summary counts, from the same read."""
+    notice id, status rank) tuples, in the answer's order, after the cursor's row if any."""
     kind, _, has_cursor = shape
     rank = status_rank(now)
     condition = _matching(kind, values)
-    summary = () if has_cursor else (fn.COUNT(RosterEntry.id).over(), fn.MIN(rank).over(),
-                                     fn.MIN(_upcoming(now)).over())
     if has_cursor:
         after_rank, notice_id = values["after_rank"], values["after_notice"]
         position, entry_id = values["after_position"], values["after_entry"]
@@ -118,8 +116,7 @@ def _build_page(shape: tuple, *, now: datetime, **values):
                               | ((RosterEntry.position == position)
                                  & (RosterEntry.id > entry_id)))))))
     return (RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
-                               RosterEntry.credential_no, RosterEntry.position, Notice.id, rank,
-                               *summary)
+                               RosterEntry.credential_no, RosterEntry.position, Notice.id, rank)
             .join(Notice).where(condition)
             .order_by(rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
             .limit(MATCHES_PER_PAGE + 1))
@@ -127,15 +124,11 @@ def _build_page(shape: tuple, *, now: datetime, **values):
 
 def _build_summary(shape: tuple, *, now: datetime, **values):
     """(count, best status rank, next opening or closing after `now`) of the matching entries."""
+    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
+                           (Notice.closes_at > now, Notice.closes_at)], None)
     return (RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(status_rank(now)),
-                               fn.MIN(_upcoming(now)))
+                               fn.MIN(upcoming))
             .join(Notice).where(_matching(shape[0], values)))
-
-
-def _upcoming(now: datetime):
-    """SQL: the notice's next opening or closing after `now`, if any."""
-    return Case(None, [(Notice.opens_at > now, Notice.opens_at),
-                       (Notice.closes_at > now, Notice.closes_at)], None)
 
 
 # Built by peewee once per shape: building the status CASE cost more than running the query.
@@ -213,8 +206,8 @@ _CONTACTS = Prepared(_build_contacts)
 
 def _link(query: str, kind: str, row: tuple) -> str:
     """The next page of `kind`: the URL of the rows after `row`."""
-    entry_id, *_, position, notice_id, rank = row[:7]
-    cursor = f"{rank}.{notice_id}.{position}.{entry_id}"
+    *_, position, notice_id, rank = row
+    cursor = f"{rank}.{notice_id}.{position}.{row[0]}"
     return f"{URL}?{urlencode({'q': query, 'kind': kind, 'cursor': cursor})}"
 
 
