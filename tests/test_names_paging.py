@@ -11,9 +11,9 @@ from service.domain.namecheck import MATCHES_PER_PAGE
 from service.infra.auth import issue_token
 from service.infra.db import database
 from service.migrations import migrate
-from tests.builders import check
+from tests.builders import check, withdraw
 from tests.conftest import serve
-from tests.test_names_api import make_notice, roster_ids, withdraw
+from tests.test_names_api import make_notice, roster_ids
 
 NAMES = "/api/v1/names"
 
