@@ -93,10 +93,23 @@ def _matching(kind: str, values: dict):
     elif kind == "variant":
         condition = same_variant & (RosterEntry.exact_key != values["exact"])
     else:
-        readings = [value for key, value in sorted(values.items()) if key.startswith("reading")]
-        condition = (RosterEntry.variant_key != values["variant"]) & RosterEntry.id.in_(
-            RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings)))
+        entries = _pinyin_entries(values)
+        condition = ((RosterEntry.variant_key != values["variant"])
+                     & RosterEntry.id.in_(entries.select_from(entries.c.entry_id)))
     return condition & public_roster_condition()
+
+
+def _pinyin_entries(values: dict):
+    """SQL: the entries with one of the readings, read first through the key's index. As a plain
+    subquery PostgreSQL sometimes walked every entry in notice order instead, waiting for 21
+    matches (wangzixuan: 100 ms and more; with window aggregates 1.4 s)."""
+    readings = [value for key, value in sorted(values.items()) if key.startswith("reading")]
+    return (RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings))
+            .cte("pinyin_entries", materialized=True))
+
+
+def _with_readings(query, kind: str, values: dict):
+    return query.with_cte(_pinyin_entries(values)) if kind == "pinyin" else query
 
 
 def _build_page(shape: tuple, *, now: datetime, **values):
@@ -115,20 +128,21 @@ def _build_page(shape: tuple, *, now: datetime, **values):
                               (RosterEntry.position > position)
                               | ((RosterEntry.position == position)
                                  & (RosterEntry.id > entry_id)))))))
-    return (RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
-                               RosterEntry.credential_no, RosterEntry.position, Notice.id, rank)
-            .join(Notice).where(condition)
-            .order_by(rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
-            .limit(MATCHES_PER_PAGE + 1))
+    return _with_readings(
+        RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
+                           RosterEntry.credential_no, RosterEntry.position, Notice.id, rank)
+        .join(Notice).where(condition)
+        .order_by(rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
+        .limit(MATCHES_PER_PAGE + 1), kind, values)
 
 
 def _build_summary(shape: tuple, *, now: datetime, **values):
     """(count, best status rank, next opening or closing after `now`) of the matching entries."""
     upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
                            (Notice.closes_at > now, Notice.closes_at)], None)
-    return (RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(status_rank(now)),
-                               fn.MIN(upcoming))
-            .join(Notice).where(_matching(shape[0], values)))
+    return _with_readings(
+        RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(status_rank(now)), fn.MIN(upcoming))
+        .join(Notice).where(_matching(shape[0], values)), shape[0], values)
 
 
 # Built by peewee once per shape: building the status CASE cost more than running the query.
