@@ -32,12 +32,19 @@ run: seed
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py "service:create_app()"
 
 ## Print a new staff bearer token alone on stdout (TOKEN=$$(make token ROLE=publisher) keeps it):
-## ROLE is editor, publisher or admin; LABEL (optional) says who it is for.
+## ROLE is editor, publisher or admin; LABEL (optional) says who it is for; an editor's or
+## publisher's token acts for the organisation named ORG (default 中国电子报, registered if missing).
 ## (Setting up .venv and the schema reports on stderr, keeping stdout for the token.)
+ORG ?= 中国电子报
 token:
 	@$(MAKE) --no-print-directory -s $(VENV)/.runtime >&2
 	@$(FLASK) init-db >&2
-	@$(FLASK) create-token --role "$(ROLE)" --label "$(or $(LABEL),make token)"
+	@if [ "$(ROLE)" = admin ]; then \
+		$(FLASK) create-token --role admin --label "$(or $(LABEL),make token)"; \
+	else \
+		org=$$($(FLASK) create-organization --name "$(ORG)" | tail -n 1) || exit 1; \
+		$(FLASK) create-token --role "$(ROLE)" --label "$(or $(LABEL),make token)" --org "$$org"; \
+	fi
 
 ## Set up and run the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set); the browser
 ## tests need Debian's Chromium and axe-core, which .ci/browser-deps.sh installs (quick when present).

@@ -9,6 +9,10 @@ class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.AwareDateTime()
     actor = fields.String()
+    organization_id = fields.Integer(
+        allow_none=True, metadata={"description": "The organization the actor acted for (null: "
+                                   "an admin's, the CLI's or the scheduler's write of no "
+                                   "organization's record)"})
     action = fields.String()
     entity = fields.String()
     entity_id = fields.Integer(allow_none=True)

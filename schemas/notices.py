@@ -105,6 +105,10 @@ class NoticeFieldsSchema(Schema):
 class NoticeCreateSchema(CreateSchema, NoticeFieldsSchema):
     REQUIRED = ("title", "category", "issuer")
 
+    organization_id = resource_id(metadata={
+        "description": "The organization the notice belongs to: required from an admin's token "
+                       "or one acting for several; a token acting for one gives its own."})
+
     roster = fields.List(
         fields.Nested(RosterEntryInputSchema), validate=validate.Length(max=10_000)
     )
@@ -121,7 +125,9 @@ class NoticeSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     category = fields.String()
-    issuer = fields.String()
+    issuer = fields.String(metadata={"description": "The organization's name as printed"})
+    organization_id = fields.Integer(allow_none=True)
+    organization_name = fields.String(allow_none=True)
     issued_on = fields.Date(allow_none=True)
     body = fields.String()
     window = fields.Nested(WindowSchema, allow_none=True)
@@ -145,6 +151,7 @@ class NoticeQueryArgsSchema(PageArgsSchema):
     status = Text(validate=validate.OneOf(STATUSES))
     category = Text(validate=validate.Length(max=64))
     issuer = Text(validate=validate.Length(max=200))
+    organization = resource_id(in_query=True, metadata={"description": "An organization's id"})
     q = query_text()
     open_on = Day()
 

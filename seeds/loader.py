@@ -4,13 +4,14 @@ import json
 from datetime import date
 from pathlib import Path
 
-from service.domain import articles, notices
+from service.domain import articles, notices, organizations
 from service.domain.models import Article, Notice
 from service.infra.db import database, is_sqlite
 
 DATA = Path(__file__).parent / "data"
 SEED_ACTOR = "seed"
 SEED_LOCK_ID = 7_400_003
+PUBLISHER = "中国电子报"  # the seed page's publisher: every seeded record is its own
 
 
 def _read(name: str) -> list[dict]:
@@ -25,13 +26,15 @@ def load_seeds(*, default_timezone: str, region: str) -> dict:
     with database.atomic():
         if not is_sqlite():  # several replicas seeding at once must not add the page twice
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SEED_LOCK_ID,))
+        organization_id = organizations.ensure_organization(PUBLISHER, SEED_ACTOR).id
         article_ids = {}
         for record in _read("articles.json"):
             record["published_on"] = date.fromisoformat(record["published_on"])
             article = Article.get_or_none((Article.title == record["title"])
                                           & (Article.published_on == record["published_on"]))
             if article is None:
-                article = articles.create_article(record, SEED_ACTOR)
+                article = articles.create_article(
+                    {**record, "organization_id": organization_id}, SEED_ACTOR)
                 added["articles"] += 1
             article_ids[article.title] = article.id
         for record in _read("notices.json"):
@@ -46,6 +49,7 @@ def load_seeds(*, default_timezone: str, region: str) -> dict:
                 **{key: record[key] for key in ("title", "category", "issuer", "body",
                                                 "contacts", "roster")},
                 "issued_on": issued_on,
+                "organization_id": organization_id,
                 "window": window,
                 "article_ids": [article_ids[title] for title in record["article_titles"]],
             }

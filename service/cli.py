@@ -1,7 +1,6 @@
 """Command-line tools: `flask --app service <command>` (README.md says which may be repeated)."""
 
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,14 +9,13 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from schemas.common import MAX_NAME_LENGTH
-from service.domain import audit, notices
+from service.domain import notices, organizations, tokens
 from service.domain.errors import Conflict, Invalid
 from service.domain.models import Notice
 from service.domain.names import OPTIONAL_MAX
 from service.domain.roster import verify_rosters
 from service.domain.rosterfile import HEADERS, RosterFileError, read_roster
 from service.infra import auth
-from service.infra.clock import utcnow
 from service.infra.db import database
 from service.migrations import LATEST, applied_version, migrate
 
@@ -66,20 +64,64 @@ def seed_command():
                f"{counted(added['articles'], 'article')} added")
 
 
+class Lifetime(click.ParamType):
+    """--expires-in-days: a whole number of days (1 to 3660), or `never`."""
+
+    name = "N|never"
+
+    def convert(self, value, param, ctx):
+        if value == tokens.NEVER:
+            return value
+        try:
+            days = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number of days nor {tokens.NEVER!r}", param, ctx)
+        if not 1 <= days <= 3660:
+            self.fail(f"{days} is not from 1 to 3660", param, ctx)
+        return days
+
+
+@click.command("create-organization")
+@click.option("--name", required=True, help="The organization's Chinese name, as printed.")
+@click.option("--code", default=None, help="Its unified social credit code (统一社会信用代码).")
+@with_appcontext
+def create_organization_command(name, code):
+    """Register an organization and print its id alone on the last line; with a name already
+    registered, print that one's id (nothing changes)."""
+    with migrated_database():
+        try:
+            organization = organizations.ensure_organization(
+                name, CLI_ACTOR, uscc=code, region=current_app.config["PHONE_REGION"])
+        except (Invalid, Conflict) as error:
+            raise click.ClickException(getattr(error, "message", error.detail)) from None
+    click.echo(f"organization {organization.id}: {organization.name}", err=True)
+    click.echo(organization.id)
+
+
 @click.command("create-token")
 @click.option("--role", type=click.Choice(auth.ROLES), required=True, help="Staff role.")
 @click.option("--label", required=True, help="Who or what the token is for.")
-@click.option("--expires-in-days", type=click.IntRange(min=1), default=None,
-              help="Expire the token after this many days (default: never, until revoked).")
-def create_token_command(role, label, expires_in_days):
+@click.option("--org", "organization_ids", type=click.IntRange(min=1), multiple=True,
+              help="An organization the token acts for (repeat for several); required for "
+                   "editor and publisher, none for admin (every organization).")
+@click.option("--expires-in-days", type=Lifetime(), default=None,
+              help="Days until the token expires, or `never` (default: TOKEN_LIFETIME_DAYS).")
+@with_appcontext
+def create_token_command(role, label, organization_ids, expires_in_days):
     """Create a bearer token and print it alone on stdout (only its hash is stored), so that
     TOKEN=$(flask --app service create-token ...) captures it; the note goes to stderr."""
-    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with migrated_database(), database.atomic():
-        row, token = auth.issue_token(role, label, expires_at)
-        audit.record("token.created", "token", row.id, CLI_ACTOR,
-                     changes={"role": role, "label": label, "expires_at": expires_at})
-    click.echo(f"token {row.id} ({role}, {label}) created; it is shown once:", err=True)
+    with migrated_database():
+        try:
+            row, token = tokens.create_token(
+                role, label, CLI_ACTOR, organization_ids=list(organization_ids),
+                expires_in_days=expires_in_days,
+                lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"])
+        except Invalid as error:
+            raise click.ClickException(
+                "; ".join(f"--{field.split('.')[0].replace('organization_ids', 'org')}: "
+                          f"{messages[0]}" for field, messages in error.errors.items())) from None
+    expiry = f"expires {row.expires_at:%Y-%m-%d %H:%M} UTC" if row.expires_at else "never expires"
+    click.echo(f"token {row.id} ({role}, {label}, {expiry}) created; it is shown once:", err=True)
     click.echo(token)
 
 
@@ -198,7 +240,8 @@ def scheduler_command():
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_command, create_token_command, import_roster_command,
+    for command in (init_db_command, seed_command, create_organization_command,
+                    create_token_command, import_roster_command,
                     scheduler_command, export_command, import_command, verify_backup_command,
                     verify_rosters_command):
         app.cli.add_command(command)

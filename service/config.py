@@ -101,6 +101,8 @@ SETTINGS: dict[str, tuple[str | None, Callable[[str], object]]] = {
     # Answers kept per process until the data changes (service/infra/cache.py); 0 turns a cache off.
     "NAME_CHECK_CACHE_MB": ("32", _whole(0)),
     "ARTICLE_SEARCH_CACHE_MB": ("32", _whole(0)),
+    # A new staff token's lifetime unless its maker says otherwise (--expires-in-days N|never).
+    "TOKEN_LIFETIME_DAYS": ("90", _whole(1, 3660)),
 }
 
 MAX_BODY_BYTES = 1024 * 1024

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from service import create_app
 from service.domain.models import TABLES
+from service.domain.organizations import ensure_organization
 from service.infra.auth import issue_token
 from service.infra.db import database
 from service.migrations import migrate
@@ -125,11 +126,17 @@ def client(app):
         yield session
 
 
+SEED_ORGANIZATION = "中国电子报"  # the seed's: the staff tokens' own
+
+
 @pytest.fixture
 def tokens(app):
-    """A bearer token for each staff role."""
+    """A bearer token for each staff role; the editor's and the publisher's act for the seed's
+    organisation (which gets id 1 in a fresh database), the admin's for every one."""
     with database.connection_context():
-        return {role: issue_token(role, f"test {role}")[1]
+        organization = ensure_organization(SEED_ORGANIZATION, "test")
+        return {role: issue_token(role, f"test {role}", None,
+                                  () if role == "admin" else (organization.id,))[1]
                 for role in ("editor", "publisher", "admin")}
 
 

@@ -195,12 +195,14 @@ def init_app(app) -> Api:
         health,
         names,
         notices,
+        organizations,
         roster,
         scheduler,
         search,
         tokens,
     )
 
-    for module in (health, notices, roster, names, articles, search, audit, scheduler, tokens):
+    for module in (health, organizations, notices, roster, names, articles, search, audit,
+                   scheduler, tokens):
         api.register_blueprint(module.blp, url_prefix=module.URL_PREFIX)
     return api

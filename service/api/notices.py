@@ -55,10 +55,6 @@ def check_window_and_contacts(data: dict) -> None:
         raise ValidationError(errors)
 
 
-def notice_for_caller(notice_id: int) -> Notice:
-    return notices.visible_notice(notice_id, staff=auth.is_staff())
-
-
 @blp.route("")
 class Notices(MethodView):
     @search_rate_limit
@@ -67,13 +63,15 @@ class Notices(MethodView):
     def get(self, args):
         """List notices (the public sees published ones only)"""
         now = utcnow()
-        query = notices_query(staff=auth.is_staff())
+        query = notices_query()
         if "status" in args:
             query = query.where(status_condition(args["status"], now))
         if "category" in args:
             query = query.where(Notice.category == args["category"])
         if "issuer" in args:
             query = query.where(Notice.issuer == args["issuer"])
+        if "organization" in args:
+            query = query.where(Notice.organization == args["organization"])
         if "q" in args:
             query = query.where(mentioning(args["q"]))
         if "open_on" in args:
@@ -97,7 +95,7 @@ class NoticeById(MethodView):
     @blp.response(200, NoticeSchema)
     def get(self, notice_id):
         """Get one notice"""
-        return present_one(notice_for_caller(notice_id), utcnow())
+        return present_one(notices.visible_notice(notice_id), utcnow())
 
     @blp.staff("editor")
     @blp.etag
@@ -107,7 +105,7 @@ class NoticeById(MethodView):
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):
         """Edit a draft, or correct a published notice (publisher, with a reason)"""
-        notice = notice_for_caller(notice_id)
+        notice = notices.visible_notice(notice_id)
         may_correct = auth.role_allows(auth.caller_role(), "publisher")
         if notice.published_at is not None and not may_correct:
             raise Forbidden("Correcting a published notice needs the publisher role.")
@@ -123,7 +121,7 @@ class NoticeById(MethodView):
     @blp.response(204)
     def delete(self, notice_id):
         """Delete a draft (a published notice is withdrawn instead, never deleted)"""
-        notice_for_caller(notice_id)
+        notices.visible_notice(notice_id)
         notices.delete_draft(notice_id, auth.actor_name())
 
 
@@ -133,7 +131,7 @@ class NoticeById(MethodView):
 @blp.response(200, NoticeSchema)
 def publish(data, notice_id):
     """Publish a draft: its window, report numbers and roster become public and fixed"""
-    notice_for_caller(notice_id)
+    notices.visible_notice(notice_id)
     notice = notices.publish_notice(notice_id, auth.actor_name(),
                                     backdated=data.get("backdated", False))
     return present_one(notice, utcnow())
@@ -145,7 +143,7 @@ def publish(data, notice_id):
 @blp.response(200, NoticeSchema)
 def withdraw(data, notice_id):
     """Withdraw a published notice, with the reason shown to the public"""
-    notice_for_caller(notice_id)
+    notices.visible_notice(notice_id)
     notice = notices.withdraw_notice(notice_id, data["reason"], auth.actor_name())
     return present_one(notice, utcnow())
 
@@ -156,6 +154,6 @@ def withdraw(data, notice_id):
 @blp.response(200, NoticeSchema)
 def extend(data, notice_id):
     """Extend a scheduled or open notice's window to a later end"""
-    notice_for_caller(notice_id)
+    notices.visible_notice(notice_id)
     notice = notices.extend_notice(notice_id, auth.actor_name(), **data)
     return present_one(notice, utcnow())

@@ -14,8 +14,7 @@ from schemas.roster import (
 )
 from service import config
 from service.api import Blueprint, paginate
-from service.api.notices import notice_for_caller
-from service.domain import notices, roster
+from service.domain import notices, organizations, roster
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.models import RosterEntry
 from service.domain.namecheck import roster_filter
@@ -45,7 +44,7 @@ class Roster(MethodView):
     @blp.response(200, RosterPageSchema)
     def get(self, args, notice_id):
         """List a notice's roster in publication order"""
-        notice = notice_for_caller(notice_id)
+        notice = notices.visible_notice(notice_id)
         if notice.roster_hidden_at is not None and not auth.is_staff():
             raise NotFound("roster", f"The roster of notice {notice_id} is no longer public.")
         query = notice.roster.order_by(RosterEntry.position)
@@ -55,7 +54,7 @@ class Roster(MethodView):
             except Invalid as error:
                 raise error.renamed("q") from None
         rows, envelope = paginate(query, args)
-        masked = not auth.is_staff()
+        masked = not (auth.is_staff() and organizations.acts_for(notice.organization_id))
         return {"items": [roster_entry_dict(e, masked=masked) for e in rows], **envelope}
 
     @blp.staff("editor")
@@ -66,7 +65,7 @@ class Roster(MethodView):
         """Add one entry or a list of entries to a draft's roster"""
         if not entries:
             raise Invalid("_schema", "empty", "no entries given")
-        notice_for_caller(notice_id)
+        notices.visible_notice(notice_id)
         added = notices.add_roster_entries(notice_id, entries, auth.actor_name())
         rows = RosterEntry.select().where(RosterEntry.id.in_(added)).order_by(RosterEntry.position)
         return [roster_entry_dict(e, masked=False) for e in rows]
@@ -77,7 +76,7 @@ class Roster(MethodView):
 @blp.response(200, content_type="text/csv")
 def export_roster_csv(notice_id):
     """Download the roster as CSV (UTF-8 with BOM, for Excel), safe to open in a spreadsheet"""
-    notice = notice_for_caller(notice_id)
+    notice = notices.visible_notice(notice_id)
     entries = notice.roster.order_by(RosterEntry.position)
     body = roster_csv([roster_entry_dict(e, masked=False) for e in entries])
     return Response(body, mimetype="text/csv", headers={
@@ -89,7 +88,7 @@ def export_roster_csv(notice_id):
 @blp.response(200, RosterVerificationSchema)
 def verify_roster(notice_id):
     """Check a published roster against the digest recorded when it was published"""
-    notice = notice_for_caller(notice_id)
+    notice = notices.visible_notice(notice_id)
     if notice.published_at is None:
         raise Conflict("A draft's roster has no published digest yet.")
     return roster.verify_roster(notice)
@@ -100,7 +99,7 @@ def verify_roster(notice_id):
 @blp.response(204)
 def delete_entry(notice_id, entry_id):
     """Remove an entry from a draft's roster"""
-    notice_for_caller(notice_id)
+    notices.visible_notice(notice_id)
     notices.remove_roster_entry(notice_id, entry_id, auth.actor_name())
 
 
@@ -113,7 +112,7 @@ def delete_entry(notice_id, entry_id):
 def import_roster(files, notice_id):
     """Bulk-add names from a .csv or .xlsx upload (column name, optional organization,
     credential_no), all or nothing"""
-    notice = notice_for_caller(notice_id)
+    notice = notices.visible_notice(notice_id)
     upload = files["file"]
     rows = read_roster(upload.read(), upload.filename or "",
                        seconds=current_app.config["ROSTER_IMPORT_SECONDS"])

@@ -26,7 +26,7 @@ class Search(MethodView):
     def get(self, args):
         """Search notices, roster names and articles at once"""
         q, limit, now, staff = args["q"], args["limit"], utcnow(), auth.is_staff()
-        found_notices = (notices_query(staff=staff).where(mentioning(q))
+        found_notices = (notices_query().where(mentioning(q))
                          .order_by(status_rank(now), Notice.id.desc()).limit(limit))
         try:
             names = check_name(q, now)["matches"][:limit]

@@ -1,13 +1,12 @@
 """Staff bearer tokens: create, list, revoke (admin)."""
 
-from datetime import timedelta
-
+from flask import current_app
 from flask.views import MethodView
 
 from schemas.common import page_schema
 from schemas.tokens import NewTokenSchema, TokenCreateSchema, TokenQueryArgsSchema, TokenSchema
 from service.api import Blueprint, paginate
-from service.domain import audit
+from service.domain import audit, tokens
 from service.domain.errors import NotFound
 from service.domain.models import ApiToken
 from service.infra import auth
@@ -27,21 +26,21 @@ class Tokens(MethodView):
     def get(self, args):
         """List tokens (never their secrets)"""
         rows, envelope = paginate(ApiToken.select().order_by(ApiToken.id), args)
-        return {"items": rows, **envelope}
+        return {"items": [tokens.present(row) for row in rows], **envelope}
 
     @blp.staff("admin")
     @blp.arguments(TokenCreateSchema())
     @blp.response(201, NewTokenSchema)
     def post(self, data):
         """Create a token; the answer is the only time its secret is shown"""
-        days = data.get("expires_in_days")
-        expires_at = utcnow() + timedelta(days=days) if days else None
-        with database.atomic():
-            row, token = auth.issue_token(data["role"], data["label"], expires_at)
-            audit.record("token.created", "token", row.id, auth.actor_name(),
-                         changes={"role": row.role, "label": row.label,
-                                  "expires_at": expires_at})
-        return {**row.__data__, "token": token}
+        days = data.get("expires_in_days")  # left out: the default lifetime
+        if "expires_in_days" in data and days is None:  # null: never
+            days = tokens.NEVER
+        row, token = tokens.create_token(
+            data["role"], data["label"], auth.actor_name(),
+            organization_ids=data["organization_ids"], expires_in_days=days,
+            lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"])
+        return {**tokens.present(row), "token": token}
 
 
 @blp.route("/<id:token_id>", methods=["DELETE"])

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from service.domain import article_search as search
-from service.domain import audit, textsearch
+from service.domain import audit, organizations, textsearch
 from service.domain.errors import Conflict, NotFound
 from service.domain.links import existing_ids, set_links
 from service.domain.models import Article, Notice, NoticeArticle
@@ -15,20 +15,26 @@ from service.infra.db import database, locked
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")
-ITEM_FIELDS = ("id", *ARTICLE_FIELDS, "created_at", "updated_at")  # all but the token columns
+ITEM_FIELDS = ("id", *ARTICLE_FIELDS, "organization_id", "created_at", "updated_at")  # all but
+# the token columns
 SNIPPET_CHARS = 60
 
 
 def create_article(data: dict, actor: str) -> Article:
+    """A new article of the caller's organisation (or `organization_id` of the data, when the
+    caller acts for it), optionally linked to notices it sees."""
     with database.atomic():
-        notice_ids = existing_ids(Notice, data.get("notice_ids", []), "notice_ids")
-        article = Article(**audit.fresh_id(Article, "article"),
+        organization_id = organizations.organization_for_new(data.get("organization_id"))
+        notice_ids = existing_ids(Notice, data.get("notice_ids", []), "notice_ids",
+                                  organizations.visible_notices())
+        article = Article(**audit.fresh_id(Article, "article"), organization=organization_id,
                           **{f: data[f] for f in ARTICLE_FIELDS if f in data})
         search.tokenize(article)
         article.save(force_insert=True)
         search.reindex(article)
         set_links(article=article, ids=notice_ids)
         audit.record("article.created", "article", article.id, actor,
+                     organization_id=organization_id,
                      changes={"fields": sorted(data)})
     return article
 
@@ -38,7 +44,8 @@ def update_article(article_id: int, data: dict, actor: str) -> Article:
         article = lock_article(article_id)
         wanted = None
         if "notice_ids" in data:
-            wanted = existing_ids(Notice, data["notice_ids"], "notice_ids")
+            wanted = existing_ids(Notice, data["notice_ids"], "notice_ids",
+                                  organizations.visible_notices())
             _lock_draft_notices(set(wanted) ^ linked_notice_ids(article.id))
         before = present_one(article)  # read once every notice it touches is locked
         changed = [field for field in ARTICLE_FIELDS if field in data]
@@ -56,7 +63,8 @@ def update_article(article_id: int, data: dict, actor: str) -> Article:
         article.save(only=[getattr(Article, field) for field in
                            [*changed, "updated_at", "title_tokens", "body_tokens"]])
         search.reindex(article)
-        audit.record("article.updated", "article", article.id, actor, changes=changes)
+        audit.record("article.updated", "article", article.id, actor, changes=changes,
+                     organization_id=article.organization_id)
     return article
 
 
@@ -67,6 +75,7 @@ def delete_article(article_id: int, actor: str) -> None:
         search.unindex(article.id)
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
+                     organization_id=article.organization_id,
                      changes={"title": article.title})
 
 
@@ -86,10 +95,14 @@ def _lock_draft_notices(notice_ids: set[int]) -> None:
 
 
 def lock_article(article_id: int) -> Article:
-    """The article, read and locked inside the current transaction (see db.locked)."""
+    """The article, read and locked inside the current transaction (see db.locked), when the
+    caller acts for its organisation (organizations.check_write). Every write to an article
+    starts here."""
     article = locked(Article.select().where(Article.id == article_id))
     if article is None:  # never there, or deleted meanwhile
         raise NotFound("article", f"No article {article_id}.")
+    organizations.check_write(article.organization_id, is_draft=False, what="article",
+                              detail=f"article {article_id}")
     return article
 
 
@@ -106,18 +119,20 @@ TOTAL_BOUND = 10_000
 
 
 def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
-                to: date | None, *, highest_ids: int | None = None) -> tuple[str, list]:
+                to: date | None, organization: int | None = None, *,
+                highest_ids: int | None = None) -> tuple[str, list]:
     """The filters as a raw SQL condition on article rows, and its parameters; `highest_ids` as
     in search.match_sql, when q is the only filter."""
     param = database.param
     clauses, params = [], []
     if q:
-        alone = not (kind or region or from_ or to)
+        alone = not (kind or region or from_ or to or organization)
         found = search.match_sql(q, highest_ids=highest_ids if alone else None)
         # A query with nothing searchable in it (only punctuation, say) finds nothing.
         clauses.append(found[0] if found else "1 = 0")
         params += found[1] if found else []
     for column, operator, value in (("kind", "=", kind), ("region", "=", region),
+                                    ("organization_id", "=", organization),
                                     ("published_on", ">=", from_), ("published_on", "<=", to)):
         if value:
             clauses.append(f"{column} {operator} {param}")
@@ -125,25 +140,34 @@ def _conditions(q: str | None, kind: str | None, region: str | None, from_: date
     return " AND ".join(clauses) or "1 = 1", params
 
 
-def _newest_matches(q, kind, region, from_, to) -> list[tuple]:
-    """(id, kind, region, published_on) of the matches with the highest ids, TOTAL_BOUND + 1 at
-    most. On SQLite read from a covering index (migration 5), not from the wide article rows."""
-    where, params = _conditions(q, kind, region, from_, to, highest_ids=TOTAL_BOUND + 1)
+def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
+    """(id, kind, region, published_on, organization_id) of the matches with the highest ids,
+    TOTAL_BOUND + 1 at most. On SQLite read from a covering index (migration 6), not from the
+    wide article rows."""
+    where, params = _conditions(q, kind, region, from_, to, organization,
+                                highest_ids=TOTAL_BOUND + 1)
     return database.execute_sql(
-        f"SELECT id, kind, region, published_on FROM article{search.indexed_by('article_facets')}"
+        "SELECT id, kind, region, published_on, organization_id "
+        f"FROM article{search.indexed_by('article_facets')}"
         f" WHERE {where} ORDER BY {search.id_order(q)} DESC LIMIT {TOTAL_BOUND + 1}",
         params).fetchall()
 
 
-def _facets(matches: list[tuple]) -> dict[str, dict[str, int]]:
-    """Counts by kind, region and year; keys in code-point order."""
+def _facets(matches: list[tuple]) -> dict:
+    """Counts by kind, region and year (keys in code-point order), and by organisation (its id
+    and name, most matches first)."""
     facets = {"kind": Counter(), "region": Counter(), "year": Counter()}
-    for _, kind, region, published_on in matches:
+    by_organization = Counter()
+    for _, kind, region, published_on, organization_id in matches:
         facets["kind"][kind] += 1
         if region is not None:
             facets["region"][region] += 1
         facets["year"][str(published_on)[:4]] += 1
-    return {name: dict(sorted(counter.items())) for name, counter in facets.items()}
+        if organization_id is not None:
+            by_organization[organization_id] += 1
+    counted = {name: dict(sorted(counter.items())) for name, counter in facets.items()}
+    counted["organization"] = organizations.facet(by_organization)
+    return counted
 
 
 def _title_hits(where: str, params: list, q: str | None) -> set[int]:
@@ -197,7 +221,8 @@ def _read(ids: list[int]) -> list[Article]:
 
 
 def search_page(*, q: str | None = None, kind: str | None = None, region: str | None = None,
-                from_: date | None = None, to: date | None = None, page: int = 1,
+                from_: date | None = None, to: date | None = None,
+                organization: int | None = None, page: int = 1,
                 page_size: int = 20, staff: bool = False, encode=None) -> dict:
     """A page of the matching articles (title hits first, then newest), with the total and the
     facets of the matches: exact up to TOTAL_BOUND matches; beyond, `total_relation` is "gte",
@@ -207,24 +232,24 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
     shared between threads: callers must not modify them. `encode` as in AnswerCache.get."""
 
     def answer() -> dict:
-        where, params = _conditions(q, kind, region, from_, to)
+        where, params = _conditions(q, kind, region, from_, to, organization)
         offset = (page - 1) * page_size
         with search.index_scans():
-            matches = _newest_matches(q, kind, region, from_, to)
+            matches = _newest_matches(q, kind, region, from_, to, organization)
             complete = len(matches) <= TOTAL_BOUND
             matches = matches[:TOTAL_BOUND]
             if complete:
                 title_hits = _title_hits(where, params, q)
                 ids = _ranked_in_memory(matches, title_hits, offset, page_size)
             else:
-                ids = _ranked_through_the_index(q, (kind, region, from_, to), offset,
-                                                page_size)
+                ids = _ranked_through_the_index(q, (kind, region, from_, to, organization),
+                                                offset, page_size)
             items = present(_read(ids), staff=staff, q=q)
         return {"items": items, "total": len(matches),
                 "total_relation": "eq" if complete else "gte", "page": page,
                 "page_size": page_size, "facets": _facets(matches)}
 
-    key = None if staff else (q, kind, region, from_, to, page, page_size)
+    key = None if staff else (q, kind, region, from_, to, organization, page, page_size)
     return answer_cache("articles").get(key, lambda: (answer(), None), encode=encode)
 
 
@@ -237,9 +262,10 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
         query = query.where(Notice.public())
     for link in query.order_by(NoticeArticle.notice):
         links[link.article_id].append(link.notice_id)
-    items = []
+    items, names = [], organizations.names_of(a.organization_id for a in articles)
     for article in articles:
         item = {field: getattr(article, field) for field in ITEM_FIELDS}
+        item["organization_name"] = names.get(article.organization_id)
         item["notice_ids"] = links[article.id]
         if q:
             item["snippet"] = textsearch.snippet(article.body, q, SNIPPET_CHARS)

@@ -13,8 +13,10 @@ from service.infra.db import is_sqlite
 
 
 def record(action: str, entity: str, entity_id: int | None, actor: str, *,
-           changes: dict | None = None, due_at: datetime | None = None) -> None:
+           changes: dict | None = None, due_at: datetime | None = None,
+           organization_id: int | None = None) -> None:
     """Append one event; call inside the write's transaction so both land or neither.
+    `organization_id` is the organisation of the entity written, if it has one.
 
     Every write records one, so this is also where the data version counts up and where the
     caller's token is confirmed under lock (auth.confirm_caller)."""
@@ -23,12 +25,23 @@ def record(action: str, entity: str, entity_id: int | None, actor: str, *,
     AuditEvent.insert(
         at=utcnow(),
         actor=actor,
+        organization_id=actor_organization(organization_id),
         action=action,
         entity=entity,
         entity_id=entity_id,
         changes=json.dumps(changes, ensure_ascii=False, default=_iso) if changes else None,
         due_at=due_at,
     ).execute()
+
+
+def actor_organization(entity_organization: int | None) -> int | None:
+    """The organisation the caller acted for: the entity's (a token bound to organisations may
+    write only its own, so this is the actor's), else a bound token's only one; none for an
+    admin's, the CLI's or the scheduler's writes of no organisation's entity (tokens, say)."""
+    if entity_organization is not None:
+        return entity_organization
+    scope = auth.caller_scope()
+    return next(iter(scope)) if scope and len(scope) == 1 else None
 
 
 def _iso(value) -> str:
@@ -41,6 +54,7 @@ def event_dict(event: AuditEvent) -> dict:
         "id": event.id,
         "at": event.at,
         "actor": event.actor,
+        "organization_id": event.organization_id,
         "action": event.action,
         "entity": event.entity,
         "entity_id": event.entity_id,

@@ -5,6 +5,8 @@ import unicodedata
 
 import phonenumbers
 
+from service.domain.errors import Invalid
+
 MAX_LENGTH = 32
 _EXTENSION = re.compile(r"转|分机|ext|#|x\s*\d", re.IGNORECASE)
 
@@ -48,3 +50,20 @@ def normalize_number(number: str, region: str = "CN") -> str:
             )
         raise ContactError(message)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_contacts(items: list[dict], region: str) -> list[dict]:
+    """Contacts as sent ({number, label}) checked and with their E.164 form, or Invalid naming
+    each bad number (a notice's and an organisation's alike)."""
+    cleaned, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            e164 = normalize_number(item["number"], region)
+        except ContactError as error:
+            errors[f"contacts.{index}.number"] = [error.message]
+            continue
+        cleaned.append({"number": item["number"].strip(), "label": item["label"].strip(),
+                        "e164": e164})
+    if errors:
+        raise Invalid.of(errors)
+    return cleaned

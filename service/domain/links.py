@@ -4,10 +4,12 @@ from service.domain.errors import Invalid
 from service.domain.models import Article, Notice, NoticeArticle
 
 
-def existing_ids(model, ids: list[int], field: str) -> list[int]:
-    """`ids` without repeats, or Invalid naming each position that does not exist."""
+def existing_ids(model, ids: list[int], field: str, visible=None) -> list[int]:
+    """`ids` without repeats, or Invalid naming each position that does not exist (or that the
+    SQL condition `visible` hides from the caller)."""
     unique = list(dict.fromkeys(ids))
-    found = {row.id for row in model.select(model.id).where(model.id.in_(unique))}
+    condition = model.id.in_(unique) if visible is None else model.id.in_(unique) & visible
+    found = {row.id for row in model.select(model.id).where(condition)}
     missing = {f"{field}.{i}": [f"no such {model._meta.table_name}"]
                for i, id_ in enumerate(ids) if id_ not in found}
     if missing:

@@ -40,11 +40,24 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class Organization(BaseModel):
+    """An issuer of notices and source of articles; staff tokens act for one or more."""
+
+    id = AutoField()
+    name = CharField(max_length=200, unique=True)  # its Chinese name, as printed
+    uscc = CharField(max_length=18, null=True, unique=True)  # 统一社会信用代码
+    region = CharField(max_length=64, null=True)
+    contacts = TextField(default="[]")  # JSON: [{"number", "label", "e164"}]
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
 class Notice(BaseModel):
     id = AutoField()
     title = CharField(max_length=200)
     category = CharField(max_length=64, index=True)
-    issuer = CharField(max_length=200, index=True)
+    issuer = CharField(max_length=200, index=True)  # the organisation's name as printed
+    organization = ForeignKeyField(Organization, null=True, index=True)
     issued_on = DateField(null=True)
     body = TextField(default="")
     timezone = CharField(max_length=64)
@@ -123,6 +136,7 @@ class Article(BaseModel):
     byline = CharField(max_length=200, null=True)
     region = CharField(max_length=64, null=True, index=True)
     source = CharField(max_length=200)
+    organization = ForeignKeyField(Organization, null=True, index=True)
     published_on = DateField(index=True)
     page = CharField(max_length=64, null=True)
     body = TextField(default="")
@@ -151,10 +165,22 @@ class ApiToken(BaseModel):
     revoked_at = UTCDateTimeField(null=True)
 
 
+class TokenOrganization(BaseModel):
+    """The organisations an editor's or publisher's token acts for (admins: none, all)."""
+
+    token = ForeignKeyField(ApiToken, on_delete="CASCADE", index=False)  # the key's prefix
+    organization = ForeignKeyField(Organization, on_delete="CASCADE", index=True)
+
+    class Meta:
+        primary_key = CompositeKey("token", "organization")
+
+
 class AuditEvent(BaseModel):
     id = AutoField()
     at = UTCDateTimeField(default=utcnow, index=True)
-    actor = CharField(max_length=200)
+    actor = TextField()
+    # The organisation the actor acted for (null: an admin, the CLI, the scheduler).
+    organization_id = IntegerField(null=True, index=True)
     action = CharField(max_length=64, index=True)
     entity = CharField(max_length=32)
     entity_id = IntegerField(null=True)
@@ -192,5 +218,5 @@ class SchemaVersion(BaseModel):
     applied_at = UTCDateTimeField(default=utcnow)
 
 
-TABLES = [Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle, ApiToken, AuditEvent,
-          SchedulerInstance]
+TABLES = [Organization, Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle,
+          ApiToken, TokenOrganization, AuditEvent, SchedulerInstance]

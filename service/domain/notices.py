@@ -3,14 +3,14 @@ included, decided on the notice's row locked in its transaction."""
 
 from datetime import date, datetime
 
-from service.domain import audit, windows
-from service.domain.contacts import ContactError, normalize_number
+from service.domain import audit, organizations, windows
+from service.domain.contacts import clean_contacts
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.links import existing_ids, set_links
 from service.domain.models import Article, Contact, Notice, RosterEntry
 from service.domain.presentation import present_one
 from service.domain.roster import clean_roster, insert_entries, roster_digest
-from service.domain.status import is_public, status_of, window_of
+from service.domain.status import status_of, window_of
 from service.infra.clock import utcnow
 from service.infra.db import database, locked
 
@@ -27,23 +27,9 @@ def build_window(data: dict, default_timezone: str) -> windows.Window:
         raise error.under("window") from None
 
 
-def clean_contacts(items: list[dict], region: str) -> list[dict]:
-    cleaned, errors = [], {}
-    for index, item in enumerate(items):
-        try:
-            e164 = normalize_number(item["number"], region)
-        except ContactError as error:
-            errors[f"contacts.{index}.number"] = [error.message]
-            continue
-        cleaned.append({"number": item["number"].strip(), "label": item["label"].strip(),
-                        "e164": e164})
-    if errors:
-        raise Invalid.of(errors)
-    return cleaned
-
-
 def create_notice(data: dict, actor: str, *, default_timezone: str, region: str) -> Notice:
-    """A new draft, with optional window, contacts, roster and article links."""
+    """A new draft of the caller's organisation (or `organization_id` of the data, when the
+    caller acts for it), with optional window, contacts, roster and article links."""
     window = build_window(data["window"], default_timezone) if "window" in data else None
     contacts = clean_contacts(data.get("contacts", []), region)
     try:
@@ -51,9 +37,11 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
     except Invalid as error:
         raise error.under("roster") from None
     with database.atomic():
+        organization_id = organizations.organization_for_new(data.get("organization_id"))
         article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
         notice = Notice.create(
             **audit.fresh_id(Notice, "notice"),
+            organization=organization_id,
             **{field: data[field] for field in EDITABLE_FIELDS if field in data},
             timezone=window.timezone if window else default_timezone,
             opens_at=window and window.opens_at,
@@ -62,7 +50,7 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
         _replace_contacts(notice, contacts)
         insert_entries(notice, roster)
         set_links(notice=notice, ids=article_ids)
-        audit.record("notice.created", "notice", notice.id, actor,
+        audit.record("notice.created", "notice", notice.id, actor, organization_id=organization_id,
                      changes={"fields": sorted(data), "roster_size": len(roster)})
     return notice
 
@@ -112,7 +100,8 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
         if is_correction:
             changes["reason"] = data["reason"]
         audit.record("notice.corrected" if is_correction else "notice.updated",
-                     "notice", notice.id, actor, changes=changes)
+                     "notice", notice.id, actor, changes=changes,
+                     organization_id=notice.organization_id)
     return notice
 
 
@@ -139,6 +128,7 @@ def publish_notice(notice_id: int, actor: str, *, backdated: bool = False) -> No
         notice.published_at = notice.updated_at = now
         notice.save(only=[Notice.published_at, Notice.updated_at, Notice.roster_digest])
         audit.record("notice.published", "notice", notice.id, actor,
+                     organization_id=notice.organization_id,
                      changes={"opens_at": notice.opens_at, "closes_at": notice.closes_at,
                               "roster_size": size, "roster_digest": notice.roster_digest,
                               **({"backdated": True} if notice.closes_at <= now else {})})
@@ -153,6 +143,7 @@ def delete_draft(notice_id: int, actor: str) -> None:
             raise Conflict("A published notice is never deleted; withdraw it instead.")
         notice.delete_instance()  # contacts, roster, pinyin keys and links cascade
         audit.record("notice.deleted", "notice", notice_id, actor,
+                     organization_id=notice.organization_id,
                      changes={"title": notice.title})
 
 
@@ -166,7 +157,8 @@ def withdraw_notice(notice_id: int, reason: str, actor: str) -> Notice:
         notice.withdrawn_at = notice.updated_at = utcnow()
         notice.withdrawal_reason = reason
         notice.save(only=[Notice.withdrawn_at, Notice.updated_at, Notice.withdrawal_reason])
-        audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason})
+        audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason},
+                     organization_id=notice.organization_id)
     return notice
 
 
@@ -184,6 +176,7 @@ def extend_notice(notice_id: int, actor: str, *, end: date | None = None,
         notice.closes_at, notice.updated_at = window.closes_at, now
         notice.save(only=[Notice.closes_at, Notice.updated_at])
         audit.record("notice.extended", "notice", notice.id, actor,
+                     organization_id=notice.organization_id,
                      changes={"closes_at": [previous, window.closes_at]})
     return notice
 
@@ -201,7 +194,7 @@ def add_roster_entries(notice_id: int, items: list[dict], actor: str, *,
         cleaned = clean_roster(items, [row[:3] for row in roster], path)
         entry_ids = insert_entries(notice, cleaned, max((row[3] for row in roster), default=0),
                                    progress)
-        audit.record(action, "notice", notice.id, actor,
+        audit.record(action, "notice", notice.id, actor, organization_id=notice.organization_id,
                      changes={"count": len(entry_ids),
                               "entry_ids": [entry_ids[0], entry_ids[-1]] if entry_ids else []})
     return entry_ids
@@ -219,22 +212,29 @@ def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
          .where((RosterEntry.notice == notice) & (RosterEntry.position > entry.position))
          .execute())
         audit.record("roster.removed", "notice", notice.id, actor,
+                     organization_id=notice.organization_id,
                      changes={"entry_id": entry.id})
 
 
-def visible_notice(notice_id: int, *, staff: bool) -> Notice:
-    """The notice as its reader may see it: staff see drafts too, the public what is published."""
-    notice = Notice.get_or_none(Notice.id == notice_id)
-    if notice is None or not (staff or is_public(notice)):
+def visible_notice(notice_id: int, *, public_only: bool = False) -> Notice:
+    """The notice as its reader may see it: the public (and `public_only`) what is published,
+    staff also the drafts of their organisations (admins every draft)."""
+    seen = Notice.public() if public_only else organizations.visible_notices()
+    notice = Notice.select().where((Notice.id == notice_id) & seen).first()
+    if notice is None:
         raise NotFound("notice", f"No notice {notice_id}.")
     return notice
 
 
 def lock_notice(notice_id: int) -> Notice:
-    """The notice, read and locked inside the current transaction (see db.locked)."""
+    """The notice, read and locked inside the current transaction (see db.locked), when the
+    caller acts for its organisation (organizations.check_write: 404 for another's draft, 403
+    for its published notice). Every write to a notice starts here."""
     notice = locked(Notice.select().where(Notice.id == notice_id))
     if notice is None:  # removed meanwhile
         raise NotFound("notice", f"No notice {notice_id}.")
+    organizations.check_write(notice.organization_id, is_draft=notice.published_at is None,
+                              what="notice", detail=f"notice {notice_id}")
     return notice
 
 

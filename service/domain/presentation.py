@@ -8,14 +8,17 @@ from peewee import fn
 
 from service.domain import windows
 from service.domain.models import Contact, Notice, NoticeArticle, RosterEntry
+from service.domain.organizations import names_of
 from service.domain.status import status_of, window_of
 
 
 def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> list[dict]:
-    """API dicts for a page of notices, with their contacts, roster sizes and links in 3 queries;
-    `brief` leaves out roster sizes and links (one query: what a name-check match shows)."""
+    """API dicts for a page of notices, with their contacts, roster sizes, links and
+    organisations' names in 4 queries;
+    `brief` leaves out roster sizes and links (what a name-check match shows)."""
     ids = [n.id for n in notices]
     contacts, links, sizes = defaultdict(list), defaultdict(list), {}
+    names = names_of(n.organization_id for n in notices)
     for contact in Contact.select().where(Contact.notice.in_(ids)).order_by(Contact.position):
         contacts[contact.notice_id].append(contact_dict(contact))
     if not brief:
@@ -31,7 +34,8 @@ def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> lis
             **{field: getattr(n, field) for field in (
                 "id", "title", "category", "issuer", "issued_on", "body", "created_at",
                 "updated_at", "published_at", "withdrawn_at", "withdrawal_reason",
-                "roster_digest")},
+                "roster_digest", "organization_id")},
+            "organization_name": names.get(n.organization_id),
             "window": window_dict(n),
             "contacts": contacts[n.id],
             "roster_size": sizes.get(n.id, 0),

@@ -7,6 +7,7 @@ from peewee import Case
 
 from service.domain import windows
 from service.domain.models import Notice
+from service.domain.organizations import visible_notices
 
 
 def window_of(notice: Notice) -> windows.Window | None:
@@ -71,7 +72,7 @@ def mentioning(text: str):
     return Notice.title.contains(text) | Notice.body.contains(text)
 
 
-def notices_query(*, staff: bool):
-    query = Notice.select()
-    return query if staff else query.where(Notice.public())
+def notices_query():
+    """The notices the caller sees (organizations.visible_notices)."""
+    return Notice.select().where(visible_notices())
 

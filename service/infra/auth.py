@@ -9,7 +9,7 @@ from functools import wraps
 from flask import g, has_request_context, request
 from flask_smorest import abort
 
-from service.domain.models import ApiToken
+from service.domain.models import ApiToken, TokenOrganization
 from service.infra.clock import utcnow
 from service.infra.db import locked
 
@@ -21,15 +21,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(role: str, label: str, expires_at: datetime | None = None
-                ) -> tuple[ApiToken, str]:
-    """Store a new token's hash; the plain token is returned once and never kept."""
+def issue_token(role: str, label: str, expires_at: datetime | None = None,
+                organization_ids: tuple[int, ...] = ()) -> tuple[ApiToken, str]:
+    """Store a new token's hash and its organisations; the plain token is returned once and
+    never kept. The rules on who gets which are service.domain.tokens.create_token's."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     token = secrets.token_urlsafe(32)
     row = ApiToken.create(role=role, label=label, token_hash=hash_token(token),
                           created_at=utcnow(), expires_at=expires_at)
+    if organization_ids:
+        TokenOrganization.insert_many(
+            [{"token": row.id, "organization": org} for org in organization_ids]).execute()
     return row, token
+
+
+def organizations_of(token_id: int) -> frozenset[int]:
+    return frozenset(org for (org,) in TokenOrganization.select(TokenOrganization.organization)
+                     .where(TokenOrganization.token == token_id).tuples())
 
 
 def is_usable(token: ApiToken, now: datetime) -> bool:
@@ -79,6 +88,22 @@ def confirm_caller() -> None:
     if current is None or not is_usable(current, utcnow()):
         abort(401, message="The token was revoked or expired during this request; nothing was "
                            "changed.", headers={"WWW-Authenticate": "Bearer"})
+
+
+def caller_scope() -> frozenset[int] | None:
+    """The organisations the caller acts for: None for every one (an admin's token, or no
+    request at all: the CLI, the seeds, the scheduler), none for the public. A token's
+    organisations never change after it is made, so they are read once per request."""
+    if not has_request_context():
+        return None
+    token = caller()
+    if token is None:
+        return frozenset()
+    if token.role == "admin":
+        return None
+    if "scope" not in g:
+        g.scope = organizations_of(token.id)
+    return g.scope
 
 
 def caller_role() -> str:

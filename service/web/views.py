@@ -149,7 +149,7 @@ def check():
 def notice(notice_id: int):
     """A notice as printed, with its window, report numbers, roster (filterable) and articles."""
     now = utcnow()
-    row = notices.visible_notice(notice_id, staff=False)
+    row = notices.visible_notice(notice_id, public_only=True)
     item = notice_view(present_one(row, now), now)
     status, filter_error, roster, by_pinyin = 200, None, None, False
     query_text = (request.args.get("q") or "").strip()
