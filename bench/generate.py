@@ -6,8 +6,9 @@
 At scale 1: 20,000 published notices (windows over 2020–2027, so open, closed and scheduled all
 occur; 0.5% later withdrawn) holding 1,000,000 roster entries, and 100,000 articles. Every notice is
 created, filled and published through create_notice → add_roster_entries → publish_notice, and
-every article through create_article, exactly as the API does; the wall time of add_roster_entries
-alone is reported as the roster load time. The same seed gives the same data. A summary goes to
+every article through create_article, exactly as the API does (each issuer and source an
+organisation of its own); the wall time of add_roster_entries alone is reported as the roster
+load time. The same seed gives the same data. A summary goes to
 bench/out/generate-<database>.json.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from bench.names import NameMaker
 from bench.text import CITIES, PROVINCES, ArticleWriter, province_name
 from service.config import DEFAULTS
-from service.domain import articles, notices
+from service.domain import articles, notices, organizations
 from service.domain.contacts import ContactError, normalize_number
 from service.domain.models import Article, Notice, RosterEntry, RosterPinyin
 from service.domain.status import status_of
@@ -239,6 +240,21 @@ class NoticePlanner:
         return roster
 
 
+class Organizations:
+    """Each issuer and source is an organisation (registered on first use, as the CLI does)."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+
+    def id_of(self, name: str) -> int:
+        if name not in self.ids:
+            self.ids[name] = organizations.ensure_organization(name, ACTOR).id
+        return self.ids[name]
+
+
+ORGANIZATIONS = Organizations()
+
+
 def load_notices(rng: random.Random, count: int, entries: int, progress_every: int) -> dict:
     names = NameMaker(rng)
     planner = NoticePlanner(rng, names, count, entries)
@@ -251,6 +267,7 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
     for index in range(count):
         t0 = time.perf_counter()
         data, roster = planner.notice(index)
+        data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
         t1 = time.perf_counter()
         notice = notices.create_notice(data, ACTOR, **kw)
         t2 = time.perf_counter()
@@ -301,6 +318,7 @@ def load_articles(rng: random.Random, count: int, notice_ids: list[int],
             record = writer.article(random_day(rng, FIRST_ARTICLE, LAST_ARTICLE), kinds[index])
             if notice_ids and rng.random() < LINKED_ARTICLE_SHARE:
                 record["notice_ids"] = [rng.choice(notice_ids)]
+            record["organization_id"] = ORGANIZATIONS.id_of(record["source"])
             batch.append(record)
         t0 = time.perf_counter()
         # One transaction per batch (each create_article nests as a savepoint) to spare a commit
@@ -378,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             summary["articles"] = load_articles(random.Random(f"{args.seed}-articles"),
                                                 counts[2], ids, max(100, counts[2] // 20 // 100
                                                                     * 100))
+        summary["organizations"] = len(ORGANIZATIONS.ids)
         summary["statuses"] = statuses()
         summary["pinyin_keys"] = RosterPinyin.select().count()
         summary["roster_rows"] = RosterEntry.select().count()

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scheduler_burst import fresh_database  # noqa: E402
+from seeds.loader import PUBLISHER  # noqa: E402
 from service.domain.models import Notice, RosterEntry  # noqa: E402
+from service.domain.organizations import ensure_organization  # noqa: E402
 from service.infra.auth import issue_token  # noqa: E402
 from service.infra.db import database, open_database  # noqa: E402
 from service.migrations import migrate  # noqa: E402
@@ -52,7 +54,9 @@ def main() -> None:
     database.initialize(open_database(args.database_url))
     with database.connection_context():
         migrate()
-        _, token = issue_token("publisher", "load")
+        # The writers' notices are the seed publisher's, as `make token` makes them.
+        organization = ensure_organization(PUBLISHER, "load")
+        _, token = issue_token("publisher", "load", None, (organization.id,))
     env = {**os.environ, "DATABASE_URL": args.database_url, "PORT": str(free_port()),
            "WEB_CONCURRENCY": "2", "PUBLIC_RATE_LIMIT": "1000000/minute", "LOG_LEVEL": "WARNING",
            "SEARCH_RATE_LIMIT": "1000000/minute"}

@@ -15,6 +15,7 @@ import requests
 
 from service import create_app
 from service.domain.models import ApiToken
+from service.domain.organizations import ensure_organization
 from service.infra.auth import ROLES, issue_token
 from service.infra.db import database, open_database
 from tests.processes import BIN, ROOT, free_port, wait_until_ready
@@ -81,7 +82,10 @@ def registry(fuzz_database, tmp_path_factory):
                        check=True, capture_output=True)
     create_app({"DATABASE_URL": fuzz_database})
     with database.connection_context():
-        issued = {role: issue_token(role, f"fuzz {role}") for role in ROLES}
+        # The seed's organisation is the staff tokens' own (the admin's: every one).
+        seeded = ensure_organization("中国电子报", "fuzz").id
+        issued = {role: issue_token(role, f"fuzz {role}", None,
+                                    () if role == "admin" else (seeded,)) for role in ROLES}
     log_path = tmp_path_factory.mktemp("fuzz-log") / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(

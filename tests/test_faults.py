@@ -61,11 +61,13 @@ def test_no_acknowledged_write_is_lost_when_postgres_drops_out(gunicorn, own_pos
     database_url, allow = own_postgres
     base, _, _ = gunicorn(database_url)
     from service import create_app
+    from service.domain.organizations import ensure_organization
     from service.infra.auth import issue_token
 
     create_app({"DATABASE_URL": database_url})
     with database.connection_context():
-        _, token = issue_token("editor", "load")
+        organization = ensure_organization("中国电子报", "load")
+        _, token = issue_token("editor", "load", None, (organization.id,))
     auth = {"Authorization": f"Bearer {token}"}
     acknowledged, statuses, stop = [], [], threading.Event()
 

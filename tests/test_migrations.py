@@ -3,7 +3,8 @@
 tests/migration_schemas.json holds the schemas as the database reports them, dumped with
 `schema_of` below: "v1" from migration 1 as it ran at commit 3a52a57 (the last commit before
 migration 2), "v3" from migrations 1-3 at commit 51a0f4f and "v4" from migrations 1-4 at commit
-f3ed3e1, both before migration 1 was frozen as SQL. PostgreSQL's part is as PostgreSQL 15 words
+f3ed3e1, both before migration 1 was frozen as SQL; "v6" from migrations 1-6 as migration 6
+(organisations) shipped. PostgreSQL's part is as PostgreSQL 15 words
 index and default definitions."""
 
 import json
@@ -80,7 +81,7 @@ def dialect() -> str:
     return "sqlite" if is_sqlite() else "postgres"
 
 
-@pytest.mark.parametrize("version", [3, 4])
+@pytest.mark.parametrize("version", [3, 4, 6])
 def test_migrations_build_the_schema_they_always_built(empty_db, version):
     assert migrate(up_to=version) == list(range(1, version + 1))
 

@@ -13,7 +13,6 @@ from schemas.organizations import (
 )
 from service.api import Blueprint, paginate
 from service.domain import organizations
-from service.domain.errors import NotFound
 from service.domain.models import Notice, Organization
 from service.domain.presentation import present
 from service.domain.status import notices_query, status_condition
@@ -29,13 +28,6 @@ RECENT = 20
 
 def region() -> str:
     return current_app.config["PHONE_REGION"]
-
-
-def get_organization(organization_id: int) -> Organization:
-    organization = Organization.get_or_none(Organization.id == organization_id)
-    if organization is None:
-        raise NotFound("organization", f"No organization {organization_id}.")
-    return organization
 
 
 def detail(organization: Organization) -> dict:
@@ -79,7 +71,7 @@ class OrganizationById(MethodView):
     @blp.response(200, OrganizationDetailSchema)
     def get(self, organization_id):
         """Get one organization, with its open and latest notices"""
-        return detail(get_organization(organization_id))
+        return detail(organizations.get_organization(organization_id))
 
     @blp.staff("admin")
     @blp.arguments(OrganizationFieldsSchema(), required=False)

@@ -77,6 +77,8 @@ class Roster(MethodView):
 def export_roster_csv(notice_id):
     """Download the roster as CSV (UTF-8 with BOM, for Excel), safe to open in a spreadsheet"""
     notice = notices.visible_notice(notice_id)
+    organizations.check_own(notice.organization_id, is_draft=notice.published_at is None,
+                            what="notice", detail=f"notice {notice_id}")
     entries = notice.roster.order_by(RosterEntry.position)
     body = roster_csv([roster_entry_dict(e, masked=False) for e in entries])
     return Response(body, mimetype="text/csv", headers={

@@ -96,13 +96,13 @@ def _lock_draft_notices(notice_ids: set[int]) -> None:
 
 def lock_article(article_id: int) -> Article:
     """The article, read and locked inside the current transaction (see db.locked), when the
-    caller acts for its organisation (organizations.check_write). Every write to an article
+    caller acts for its organisation (organizations.check_own). Every write to an article
     starts here."""
     article = locked(Article.select().where(Article.id == article_id))
     if article is None:  # never there, or deleted meanwhile
         raise NotFound("article", f"No article {article_id}.")
-    organizations.check_write(article.organization_id, is_draft=False, what="article",
-                              detail=f"article {article_id}")
+    organizations.check_own(article.organization_id, is_draft=False, what="article",
+                            detail=f"article {article_id}")
     return article
 
 

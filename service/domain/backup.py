@@ -15,6 +15,7 @@ from service.domain.models import (
     Contact,
     Notice,
     NoticeArticle,
+    Organization,
     RosterEntry,
     RosterPinyin,
 )
@@ -25,8 +26,10 @@ from service.infra.db import database, is_sqlite
 from service.migrations import LATEST, applied_version
 
 FORMAT = "notice-registry-export"
-# In dependency order; API tokens never leave the database, scheduler heartbeats are transient.
-EXPORTED = (Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle, AuditEvent)
+# In dependency order; API tokens (and the organisations they act for) never leave the
+# database, scheduler heartbeats are transient.
+EXPORTED = (Organization, Notice, Contact, RosterEntry, RosterPinyin, Article, NoticeArticle,
+            AuditEvent)
 BATCH = 1000
 
 

@@ -228,13 +228,13 @@ def visible_notice(notice_id: int, *, public_only: bool = False) -> Notice:
 
 def lock_notice(notice_id: int) -> Notice:
     """The notice, read and locked inside the current transaction (see db.locked), when the
-    caller acts for its organisation (organizations.check_write: 404 for another's draft, 403
+    caller acts for its organisation (organizations.check_own: 404 for another's draft, 403
     for its published notice). Every write to a notice starts here."""
     notice = locked(Notice.select().where(Notice.id == notice_id))
     if notice is None:  # removed meanwhile
         raise NotFound("notice", f"No notice {notice_id}.")
-    organizations.check_write(notice.organization_id, is_draft=notice.published_at is None,
-                              what="notice", detail=f"notice {notice_id}")
+    organizations.check_own(notice.organization_id, is_draft=notice.published_at is None,
+                            what="notice", detail=f"notice {notice_id}")
     return notice
 
 

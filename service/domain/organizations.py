@@ -103,6 +103,13 @@ def update_organization(organization_id: int, data: dict, actor: str, *,
     return organization
 
 
+def get_organization(organization_id: int) -> Organization:
+    organization = Organization.get_or_none(Organization.id == organization_id)
+    if organization is None:
+        raise NotFound("organization", f"No organization {organization_id}.")
+    return organization
+
+
 def present(organization: Organization) -> dict:
     return {"id": organization.id, "name": organization.name, "uscc": organization.uscc,
             "region": organization.region, "contacts": json.loads(organization.contacts),
@@ -142,10 +149,11 @@ def visible_notices():
     return Notice.public() | Notice.organization.in_(scope)
 
 
-def check_write(organization_id: int | None, *, is_draft: bool, what: str,
-                detail: str) -> None:
-    """Called on the row locked by the write: another organisation's draft is not there for the
-    caller (404, as to the public); its published record is there but not the caller's (403)."""
+def check_own(organization_id: int | None, *, is_draft: bool, what: str,
+              detail: str) -> None:
+    """For a write (on the row it locked) or a staff-only read (the unmasked roster): another
+    organisation's draft is not there for the caller (404, as to the public); its published
+    record is there but not the caller's (403). `what` names the kind, `detail` the record."""
     if acts_for(organization_id):
         return
     if is_draft:

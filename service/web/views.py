@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from schemas.common import MAX_QUERY_LENGTH
-from service.domain import articles, notices, textsearch
+from service.domain import articles, notices, organizations, textsearch
 from service.domain.errors import Invalid
 from service.domain.folding import query_pinyin_key
 from service.domain.models import Article, Notice, RosterEntry
@@ -40,6 +40,7 @@ errors.attach(bp)
 MAX_AGE = 60
 HOME_OPEN_LIMIT = 50
 HOME_RECENT_LIMIT = 10
+ORGANIZATION_RECENT_LIMIT = 20
 ROSTER_PAGE_SIZE = 500
 ARTICLES_PAGE_SIZE = 20
 MAX_PAGE = 100_000
@@ -183,6 +184,25 @@ def notice(notice_id: int):
         withdrawn_on=row.withdrawn_at and cn_local_date(row.withdrawn_at, row.timezone),
         articles=[article_view({"id": a.id, "title": a.title, "kind": a.kind,
                                 "published_on": a.published_on}) for a in linked],
+    )
+
+
+@bp.get("/orgs/<id:organization_id>")
+@limits.public_rate_limit
+def organization(organization_id: int):
+    """An organisation: its name, code, region and numbers, its open and latest notices."""
+    now = utcnow()
+    row = organizations.get_organization(organization_id)
+    public = Notice.select().where(Notice.public() & (Notice.organization == row.id))
+    open_rows = list(public.where(status_condition("open", now))
+                     .order_by(Notice.closes_at, Notice.id.desc()).limit(HOME_OPEN_LIMIT))
+    recent_rows = list(
+        public.where(Notice.id.not_in([n.id for n in open_rows] or [0]))
+        .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(ORGANIZATION_RECENT_LIMIT))
+    return render_page(
+        "organization.html", organization=organizations.present(row),
+        open_notices=[notice_view(n, now) for n in present(open_rows, now)],
+        recent_notices=[notice_view(n, now) for n in present(recent_rows, now)],
     )
 
 
