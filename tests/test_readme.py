@@ -122,3 +122,11 @@ def test_readme_commands_work_as_typed(make_run):
     seed = requests.get(f"{base}/notices", params={"issuer": "中国电子报"}, timeout=5).json()
     assert seed["total"] == 1  # nothing was published under a real issuer's name
     assert date.fromisoformat(notice["issued_on"]) == date.fromisoformat(beijing_day(0))
+    assert notice["organization_name"] == "示例市示例局"  # the walkthrough token's organisation
+    # The second walkthrough: another organisation's publisher was refused the seed's notice.
+    assert "\n403\n" in result.stdout
+    assert requests.get(f"{base}/notices/1", timeout=5).json()["status"] != "withdrawn"
+    [organization] = requests.get(f"{base}/organizations", params={"q": "演示市文化局"},
+                                  timeout=5).json()["items"]
+    drafts_seen = requests.get(f"{base}/organizations/{organization['id']}", timeout=5).json()
+    assert drafts_seen["open_notices"] == drafts_seen["recent_notices"] == []
