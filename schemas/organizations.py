@@ -8,7 +8,8 @@ from .notices import ContactInputSchema, ContactSchema, NoticeSchema
 
 class OrganizationFieldsSchema(Schema):
     name = Text(validate=validate.Length(min=1, max=200),
-                metadata={"description": "Its Chinese name, as printed", "example": "中国电子报"})
+                metadata={"description": "Its Chinese name, as printed",
+                          "example": "示例市新闻出版局"})
     uscc = Text(allow_none=True, validate=validate.Length(min=1, max=32), metadata={
         "description": "统一社会信用代码 (unified social credit code), 18 characters; its check "
                        "character is verified", "example": "91110000600037341L"})

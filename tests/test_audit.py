@@ -119,7 +119,8 @@ def test_events_are_listed_newest_first(client, tokens):
 
 
 def test_cli_create_token_is_audited_without_the_token(client, tokens, runner):
-    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "newsroom bot"])
+    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "newsroom bot",
+                                 "--org", "1"])  # the tokens' own organisation
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     response = client.get(AUDIT, params={"action": "token.created"}, token=tokens["admin"])

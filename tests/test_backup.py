@@ -11,6 +11,7 @@ from peewee import SQL
 from service import create_app
 from service.domain import articles, notices
 from service.domain.models import Article, Notice, RosterEntry
+from service.domain.organizations import ensure_organization
 from service.domain.roster import verify_rosters
 from service.infra.db import database
 from service.migrations import migrate
@@ -58,10 +59,13 @@ def test_round_trip_sqlite_postgres_sqlite_loses_nothing(tmp_path, restore_url):
     source = use(f"sqlite:///{tmp_path / 'source.db'}")
     run(source, "seed")
     with database.connection_context():
+        testing = ensure_organization("测试", "test").id
         notices.create_notice({"title": "草稿", "category": "test", "issuer": "测试",
+                               "organization_id": testing,
                                "roster": [{"name": "張心怡", "credential_no": "110000123"}]},
                               "test", default_timezone="Asia/Shanghai", region="CN")
         article = articles.create_article({"title": "芯片新闻", "kind": "news", "source": "测试",
+                                           "organization_id": testing,
                                            "body": "核心芯片。",
                                            "published_on": date(2024, 2, 1),
                                            "notice_ids": [1]}, "test")
@@ -109,11 +113,12 @@ def big_registry(size: int) -> None:
     names += [{"name": "王伟", "organization": "甲报", "credential_no": "11000011111111"},
               {"name": "王伟", "organization": "乙报", "credential_no": "11000022222222"}]
     settings = {"default_timezone": "Asia/Shanghai", "region": "CN"}
-    draft = notices.create_notice({"title": "大名单", "category": "test", "issuer": "测试"},
-                                  "test", **settings)
+    testing = ensure_organization("测试", "test").id
+    draft = notices.create_notice({"title": "大名单", "category": "test", "issuer": "测试",
+                                   "organization_id": testing}, "test", **settings)
     notices.add_roster_entries(draft.id, names[: size // 2], "test")
     other = notices.create_notice(
-        {"title": "大名单二", "category": "test", "issuer": "测试",
+        {"title": "大名单二", "category": "test", "issuer": "测试", "organization_id": testing,
          "window": {"start": date(2026, 1, 5), "end": date(2026, 1, 9)},
          "contacts": [{"number": "010-83138953", "label": "举报电话"}]}, "test", **settings)
     notices.add_roster_entries(other.id, names[size // 2:], "test")

@@ -54,8 +54,16 @@ def test_seed_twice_adds_nothing_the_second_time(runner, db):
     assert "seeded: 1 notice, 3 articles added" in first.output
 
 
+def organization(runner) -> str:
+    """The id of an organisation for editor and publisher tokens, as create-organization prints."""
+    result = runner.invoke(args=["create-organization", "--name", "测试单位"])
+    assert result.exit_code == 0, result.output
+    return result.stdout.split()[-1]
+
+
 def test_create_token_prints_the_token_alone_on_the_last_line(runner, db):
-    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk"])
+    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk",
+                                 "--org", organization(runner)])
     assert result.exit_code == 0, result.output
     last_line = result.stdout.rstrip("\n").splitlines()[-1]
     assert re.fullmatch(r"[A-Za-z0-9_\-]{32,}", last_line)
@@ -66,7 +74,8 @@ def test_create_token_prints_the_token_alone_on_the_last_line(runner, db):
 
 def test_create_token_prints_only_the_token_on_stdout(runner, db):
     """So that TOKEN=$(flask --app service create-token ...) captures the token alone."""
-    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk"])
+    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk",
+                                 "--org", organization(runner)])
     assert result.exit_code == 0, result.output
     assert re.fullmatch(r"[A-Za-z0-9_\-]{32,}\n", result.stdout)
     assert "shown once" in result.stderr
@@ -82,7 +91,8 @@ def test_create_token_stores_only_the_hash(runner, db):
 
 
 def test_created_token_works_on_a_staff_route(runner, client):
-    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk"])
+    result = runner.invoke(args=["create-token", "--role", "publisher", "--label", "desk",
+                                 "--org", organization(runner)])
     token = result.stdout.strip().splitlines()[-1]
     assert client.get("/api/v1/audit").status_code == 401
     response = client.get("/api/v1/audit", token=token)
@@ -91,7 +101,8 @@ def test_created_token_works_on_a_staff_route(runner, client):
 
 
 def test_created_editor_token_is_below_publisher(runner, client):
-    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk"])
+    result = runner.invoke(args=["create-token", "--role", "editor", "--label", "desk",
+                                 "--org", organization(runner)])
     token = result.stdout.strip().splitlines()[-1]
     assert client.get("/api/v1/audit", token=token).status_code == 403
 

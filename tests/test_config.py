@@ -25,6 +25,7 @@ def test_defaults_are_typed_values():
         "ROSTER_IMPORT_SECONDS": 60.0,
         "NAME_CHECK_CACHE_MB": 32,
         "ARTICLE_SEARCH_CACHE_MB": 32,
+        "TOKEN_LIFETIME_DAYS": 90,
     }
 
 

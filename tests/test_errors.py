@@ -243,7 +243,8 @@ def test_an_id_in_a_body_is_a_json_integer(client, tokens, value):
 
 def test_a_whole_number_written_with_a_point_is_an_integer_as_json_schema_says(client, tokens):
     response = client.post("/api/v1/tokens", token=tokens["admin"],
-                           json={"role": "editor", "label": "七天", "expires_in_days": 7.0})
+                           json={"role": "editor", "label": "七天", "expires_in_days": 7.0,
+                                 "organization_ids": [1]})  # the tokens' own organisation
     assert response.status_code == 201, response.text
 
 

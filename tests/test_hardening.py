@@ -54,7 +54,8 @@ def test_redis_storage_shares_counts_between_processes(app, database_url):
 
 def test_admin_creates_lists_and_revokes_tokens(client, tokens):
     created = client.post("/api/v1/tokens", token=tokens["admin"],
-                          json={"role": "editor", "label": "新同事"})
+                          json={"role": "editor", "label": "新同事",
+                                "organization_ids": [1]})  # the tokens' own organisation
     assert created.status_code == 201
     new_token, token_id = created.json()["token"], created.json()["id"]
     assert client.get("/api/v1/audit", token=new_token).status_code == 403  # a working editor
@@ -106,7 +107,8 @@ def test_roster_csv_export_cannot_inject_formulas(client, tokens):
 
 def test_audit_changes_write_times_in_iso_8601_with_offset(client, tokens):
     created = client.post("/api/v1/tokens", token=tokens["admin"],
-                          json={"role": "editor", "label": "一周", "expires_in_days": 7}).json()
+                          json={"role": "editor", "label": "一周", "expires_in_days": 7,
+                                "organization_ids": [1]}).json()
     event = client.get("/api/v1/audit", params={"entity": "token", "entity_id": created["id"]},
                        token=tokens["admin"]).json()["items"][0]
     expires_at = event["changes"]["expires_at"]

@@ -10,6 +10,7 @@ name fresh resources (a draft, a scheduled notice, an article, a token), made ag
 write that succeeded, so every request meets the state its plain request was accepted in."""
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -174,6 +175,7 @@ class Targets:
         start = date.today() + timedelta(days=1)
         notice = self.call("POST", "/api/v1/notices", json={
             "title": "恶意输入测试", "category": "hostile", "issuer": "测试",
+            "organization_id": self.value("organization_id", "registered"),
             "window": {"start": start.isoformat(), "end": (start + timedelta(days=6)).isoformat()},
             "contacts": [{"number": "010-83138953"}],
             "roster": [{"name": "张心怡"}, {"name": "刘东", "credential_no": "11000012345678"}]})
@@ -190,10 +192,15 @@ class Targets:
                 self.made[("entry_id", state)] = entry_id
             elif name == "article_id":
                 self.made[(name, state)] = self.call("POST", "/api/v1/articles", json={
-                    "title": "恶意输入测试", "kind": "news", "published_on": DAY.isoformat()})["id"]
+                    "title": "恶意输入测试", "kind": "news", "published_on": DAY.isoformat(),
+                    "organization_id": self.value("organization_id", "registered")})["id"]
             elif name == "token_id":
                 self.made[(name, state)] = self.call("POST", "/api/v1/tokens", json={
-                    "role": "editor", "label": "恶意输入测试"})["id"]
+                    "role": "editor", "label": "恶意输入测试",
+                    "organization_ids": [self.value("organization_id", "registered")]})["id"]
+            elif name == "organization_id":
+                self.made[(name, state)] = self.call("POST", "/api/v1/organizations", json={
+                    "name": f"恶意输入测试单位 {uuid.uuid4().hex}"})["id"]
             else:
                 raise AssertionError(f"no way to make a {name}: teach Targets.value")
         return self.made[(name, state)]
@@ -220,6 +227,11 @@ def hostile_text(hostile: Hostile) -> str:
     return json.loads(hostile.json) if hostile.json.startswith('"') else hostile.json
 
 
+OWNED = {("POST", "/api/v1/notices"): "organization_id",
+         ("POST", "/api/v1/articles"): "organization_id",
+         ("POST", "/api/v1/tokens"): "organization_ids"}
+
+
 class Walk:
     def __init__(self, registry: Registry, spec: dict):
         self.base_url = registry.base_url
@@ -227,6 +239,15 @@ class Walk:
         self.spec = spec
         self.targets = Targets(registry.base_url, self.token)
         self.session = requests.Session()
+
+    def owner_fields(self, op: Operation) -> dict:
+        """What an admin's request must say beyond the schema's required fields: the
+        organisation a new notice or article belongs to, an editor's token acts for."""
+        if (op.method.upper(), op.path) not in OWNED:
+            return {}
+        organization_id = self.targets.value("organization_id", "registered")
+        return {OWNED[(op.method.upper(), op.path)]: (
+            [organization_id] if op.path == "/api/v1/tokens" else organization_id)}
 
     def requests_for(self, op: Operation, state: str) -> Iterator[tuple[Request, Hostile]]:
         """The plain request first (hostile None), then every hostile value in every slot."""
@@ -270,6 +291,8 @@ class Walk:
         if op.body is not None:
             if body is None:
                 body = plain(self.spec, op.body)
+            if isinstance(body, dict):
+                body = {**self.owner_fields(op), **body}
             text = json.dumps(body, ensure_ascii=False)
             if hostile is not None and parameter is None:
                 text = text.replace(json.dumps(MARK, ensure_ascii=False), hostile.json)

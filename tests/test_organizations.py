@@ -279,6 +279,9 @@ def test_migration_6_makes_organizations_of_the_issuers_and_sources(empty_db):
             f"body_tokens, created_at, updated_at) VALUES ('{title}', 'news', '{source}', "
             f"'2026-01-01', '', '', '', '{now}', '{now}')")
 
+    empty_db.execute_sql("INSERT INTO audit_event (at, actor, action, entity, entity_id) "
+                         f"VALUES ('{now}', 'seed', 'notice.created', 'notice', 2)")
+
     assert migrate() == [6]
     from service.migrations.v0006_organizations import upgrade
 
@@ -288,6 +291,9 @@ def test_migration_6_makes_organizations_of_the_issuers_and_sources(empty_db):
     assert owners(empty_db) == {"notice": {"甲报社": 2, "乙局": 1},
                                 "article": {"甲报社": 1, "丙大学": 1}}
     assert empty_db.execute_sql("SELECT count(*) FROM organization").fetchone()[0] == 3
+    assert empty_db.execute_sql(
+        "SELECT o.name FROM audit_event a JOIN organization o ON o.id = a.organization_id"
+    ).fetchall() == [("乙局",)]
 
 
 def owners(db) -> dict:

@@ -250,7 +250,8 @@ def test_patches_with_one_if_match_succeed_once(server, tokens):
 def test_parallel_revocations_are_recorded_once(server, tokens):
     for round_ in range(ROUNDS):
         created = requests.post(f"{server}/api/v1/tokens", timeout=30,
-                                json={"role": "editor", "label": f"临时 {round_}"},
+                                json={"role": "editor", "label": f"临时 {round_}",
+                                      "organization_ids": [1]},  # the tokens' own
                                 headers={"Authorization": f"Bearer {tokens['admin']}"})
         assert created.status_code == 201, created.text
         token_id = created.json()["id"]

@@ -341,7 +341,8 @@ def test_no_write_by_a_token_lands_after_its_revocation(server, tokens):
     late = []
     for round_ in range(ROUNDS):
         created = call(server, "POST", "/api/v1/tokens", tokens["admin"],
-                       json={"role": "editor", "label": f"将撤销 {round_}"}).json()
+                       json={"role": "editor", "label": f"将撤销 {round_}",
+                             "organization_ids": [1]}).json()  # the tokens' own
         notice_id = draft(server, tokens)
         results = {}
 

@@ -86,6 +86,7 @@ def test_every_public_search_documents_and_applies_a_rate_limit(client):
             if "429" in operation["responses"]:
                 limited.add(path)
     assert searches == {"/api/v1/names", "/api/v1/search", "/api/v1/articles",
-                        "/api/v1/notices", "/api/v1/notices/{notice_id}/roster"}
+                        "/api/v1/notices", "/api/v1/notices/{notice_id}/roster",
+                        "/api/v1/organizations"}
     assert searches <= limited
     assert "/api/v1/notices/{notice_id}" not in limited  # reading one notice stays free

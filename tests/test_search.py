@@ -7,6 +7,7 @@ import pytest
 from service.domain import article_search as search
 from service.domain import articles
 from service.domain.models import Article
+from service.domain.organizations import ensure_organization
 from service.domain.textsearch import index_tokens
 from service.infra.db import is_sqlite
 from service.migrations import v0005_article_grams
@@ -342,12 +343,14 @@ def test_facets_count_kind_region_and_year_over_the_filtered_results(client, tok
         "kind": {"policy": 2, "news": 1},
         "region": {"广东": 2, "江西": 1},
         "year": {"2024": 2, "2023": 1},
+        "organization": [{"id": 1, "name": "中国电子报", "count": 3}],  # the editor's own
     }
     filtered = search_articles(client, q="芯片", region="广东")
     assert filtered["facets"] == {
         "kind": {"policy": 1, "news": 1},
         "region": {"广东": 2},
         "year": {"2024": 2},
+        "organization": [{"id": 1, "name": "中国电子报", "count": 2}],
     }
 
 
@@ -377,10 +380,11 @@ def test_total_and_facets_equal_counts_of_the_filtered_matches(client, tokens):
                        for r in sorted({a[1] for a in matching if a[1]})},
             "year": {y: sum(a[2][:4] == y for a in matching)
                      for y in sorted({a[2][:4] for a in matching})},
+            "organization": [{"id": 1, "name": "中国电子报", "count": len(matching)}],
         }
     nothing = search_articles(client, q="芯片", kind="meeting", region="浙江")
     assert (nothing["total"], nothing["items"]) == (0, [])
-    assert nothing["facets"] == {"kind": {}, "region": {}, "year": {}}
+    assert nothing["facets"] == {"kind": {}, "region": {}, "year": {}, "organization": []}
 
 
 def test_title_hits_then_newest_order_holds_on_every_page(client, tokens):
@@ -495,6 +499,7 @@ def test_public_answers_are_cached_until_a_write_and_staff_answers_never(app, db
     chip = {"title": "芯片", "kind": "news", "source": "中国电子报",
             "published_on": date(2024, 1, 26), "body": "芯片。"}
     with app.app_context():
+        chip["organization_id"] = ensure_organization("中国电子报", "test").id
         articles.create_article(chip, "test")
         public = articles.search_page(q="芯片")
         assert articles.search_page(q="芯片") is public

@@ -72,7 +72,10 @@ def reference(q: str, ids: list[int], bound: int, page: int, page_size: int) -> 
                 facets[name][value] = facets[name].get(value, 0) + 1
     return {"ids": [f[0] for f in ranked[start:start + page_size]], "total": len(counted),
             "total_relation": "gte" if len(found) > bound else "eq",
-            "facets": {name: dict(sorted(counts.items())) for name, counts in facets.items()}}
+            "facets": {**{name: dict(sorted(counts.items())) for name, counts in facets.items()},
+                       # every article is the editor's organisation's, the seed's (id 1)
+                       "organization": [{"id": 1, "name": "中国电子报", "count": len(counted)}]
+                       if counted else []}}
 
 
 @pytest.mark.parametrize("bound", [3, articles.TOTAL_BOUND])

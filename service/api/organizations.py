@@ -18,7 +18,7 @@ from service.domain.presentation import present
 from service.domain.status import notices_query, status_condition
 from service.infra import auth
 from service.infra.clock import utcnow
-from service.infra.limits import public_rate_limit
+from service.infra.limits import public_rate_limit, search_rate_limit
 
 URL_PREFIX = "/api/v1/organizations"
 blp = Blueprint("organizations", __name__, description="Organizations: issuers and sources")
@@ -46,6 +46,7 @@ def detail(organization: Organization) -> dict:
 @blp.route("")
 class Organizations(MethodView):
     @public_rate_limit
+    @search_rate_limit
     @blp.arguments(OrganizationQueryArgsSchema(), location="query")
     @blp.response(200, OrganizationPageSchema)
     def get(self, args):

@@ -59,7 +59,8 @@ def create_organization(data: dict, actor: str, *, region: str) -> Organization:
         except IntegrityError:
             raise _name_taken() from None
         audit.record("organization.created", "organization", organization.id, actor,
-                     changes={key: data[key] for key in FIELDS if key in data})
+                     changes={key: data[key] for key in FIELDS if key in data},
+                     organization_id=organization.id)
     return organization
 
 
@@ -99,7 +100,7 @@ def update_organization(organization_id: int, data: dict, actor: str, *,
         except IntegrityError:
             raise _name_taken() from None
         audit.record("organization.updated", "organization", organization.id, actor,
-                     changes=changed)
+                     changes=changed, organization_id=organization.id)
     return organization
 
 

@@ -44,7 +44,8 @@ def create_token(role: str, label: str, actor: str, *, organization_ids: list[in
         row, token = auth.issue_token(role, label, expires_at, unique)
         audit.record("token.created", "token", row.id, actor,
                      changes={"role": role, "label": label, "expires_at": expires_at,
-                              "organization_ids": list(unique)})
+                              "organization_ids": list(unique)},
+                     organization_id=unique[0] if len(unique) == 1 else None)
     return row, token
 
 

@@ -19,16 +19,19 @@ def record_due_transitions(now: datetime) -> list[tuple[datetime, str, int]]:
     """Write every transition due by `now` and not yet written, oldest first; returns
     (due_at, action, notice_id) for each. The guarded UPDATE makes a second scheduler, a retry
     or a race write nothing twice: only the UPDATE that flips the column writes the event."""
-    written = []
+    written, owners = [], {}
     with database.atomic():
         for action, (due, recorded) in TRANSITIONS.items():
             rows = (Notice.update({recorded: now})
                     .where(Notice.live() & recorded.is_null(True) & (due <= now))
-                    .returning(Notice.id, due).tuples().execute())
-            written += [(due_at, action, notice_id) for notice_id, due_at in rows]
+                    .returning(Notice.id, due, Notice.organization).tuples().execute())
+            for notice_id, due_at, organization_id in rows:
+                written.append((due_at, action, notice_id))
+                owners[notice_id] = organization_id
         written.sort()
         for due_at, action, notice_id in written:
-            audit.record(action, "notice", notice_id, SCHEDULER_ACTOR, due_at=due_at)
+            audit.record(action, "notice", notice_id, SCHEDULER_ACTOR, due_at=due_at,
+                         organization_id=owners[notice_id])
     return written
 
 
@@ -57,9 +60,11 @@ def hide_expired_rosters(now: datetime, days_after_close: int) -> list[int]:
     with database.atomic():
         rows = (Notice.update(roster_hidden_at=now)
                 .where(public_roster_condition() & (Notice.closes_at <= cutoff))
-                .returning(Notice.id).tuples().execute())
-        hidden = sorted(notice_id for (notice_id,) in rows)
+                .returning(Notice.id, Notice.organization).tuples().execute())
+        owners = dict(rows)
+        hidden = sorted(owners)
         for notice_id in hidden:
             audit.record("roster.hidden", "notice", notice_id, SCHEDULER_ACTOR,
-                         changes={"days_after_close": days_after_close})
+                         changes={"days_after_close": days_after_close},
+                         organization_id=owners[notice_id])
     return hidden

@@ -2,8 +2,9 @@
 the organisation of every notice, article and audit event.
 
 Each distinct notice issuer and article source of the day becomes an organisation (by its name),
-and every notice and article is given the one named as it prints its issuer or source (set-based
-UPDATE … FROM, one statement per table, SQLite 3.33+ and PostgreSQL alike). An audit event's
+and every notice and article is given the one named as it prints its issuer or source, and their
+audit events the same (set-based UPDATE … FROM, one statement per table, SQLite 3.33+ and
+PostgreSQL alike). An audit event's
 actor may hold a whole token label (200 characters) after its "token:ID:" prefix, so on
 PostgreSQL it becomes TEXT (SQLite never enforced the length). On SQLite the article search's
 covering index gains the organisation, which its facets count. Idempotent: every step checks
@@ -56,6 +57,12 @@ OWNERS = """
 UPDATE {table} SET organization_id = organization.id FROM organization
 WHERE organization.name = {table}.{column} AND {table}.organization_id IS NULL"""
 
+# The events of notices and articles still there name their organisation, as new events do.
+EVENT_OWNERS = """
+UPDATE audit_event SET organization_id = {table}.organization_id FROM {table}
+WHERE audit_event.entity = '{table}' AND audit_event.entity_id = {table}.id
+AND audit_event.organization_id IS NULL"""
+
 
 def upgrade(db, is_sqlite: bool) -> None:
     for statement in TABLES.format(**TYPES[is_sqlite]).split(";"):
@@ -75,4 +82,6 @@ def upgrade(db, is_sqlite: bool) -> None:
     db.execute_sql(ORGANIZATIONS_FROM_NAMES)
     db.execute_sql(OWNERS.format(table="notice", column="issuer"))
     db.execute_sql(OWNERS.format(table="article", column="source"))
+    for table in ("notice", "article"):
+        db.execute_sql(EVENT_OWNERS.format(table=table))
     db.execute_sql("UPDATE data_version SET version = version + 1 WHERE id = 1")
