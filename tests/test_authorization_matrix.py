@@ -239,7 +239,7 @@ def test_another_organisations_drafts_are_not_shown_to_staff(client, tokens, oth
                           token=tokens[role]).status_code == 404
         found = client.get("/api/v1/search", params={"q": "公示"}, token=tokens[role]).json()
         assert theirs not in [n["id"] for n in found["notices"]]
-        audit = client.get("/api/v1/audit", params={"entity_id": theirs},
+        audit = client.get("/api/v1/audit", params={"entity": "notice", "entity_id": theirs},
                            token=tokens["publisher"]).json()
         assert audit["items"] == []
     linked = client.post("/api/v1/articles", token=tokens["editor"], json={

@@ -133,7 +133,8 @@ class Blueprint(flask_smorest.Blueprint):
                 description=f"Requires the `{role}` role or higher.",
                 responses={
                     "401": {"description": "Missing or invalid bearer token"},
-                    "403": {"description": f"Role below {role}"},
+                    "403": {"description": f"Role below {role}, or (editors and "
+                                           "publishers) another organization's record"},
                 },
             )(guarded)
 
