@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,12 @@ from service.domain.models import ApiToken, AuditEvent, TokenOrganization
 from service.infra.db import database, is_sqlite
 from service.migrations import migrate
 from tests.conftest import SEED_ORGANIZATION
+from tests.processes import ROOT
 from tests.test_races import fire
 
 ORGS = "/api/v1/organizations"
 # The unified social credit code of a registered company (its check character is the L).
 VALID_USCC = "91110000600037341L"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create(client, tokens, **fields) -> dict:
