@@ -49,11 +49,12 @@ class Beyond:
 
 NOTICE_FIELDS = ("window.end", "window.closes_at", "window.timezone", "contacts.*.number",
                  "roster.*.name", "roster.*.organization", "roster.*.credential_no",
-                 "article_ids.*")
+                 "article_ids.*", "organization_id")
 BEYOND_THE_SCHEMA = {
     "POST /api/v1/notices": Beyond(
         "window order and length, time zone names, phone numbers, names after normalisation, "
-        "duplicate names, article ids that exist", NOTICE_FIELDS),
+        "duplicate names, article ids that exist; an admin names an organisation that exists",
+        NOTICE_FIELDS),
     "PATCH /api/v1/notices/{notice_id}": Beyond(
         "as POST; a correction's reason, no window, a contact kept; If-Match",
         (*NOTICE_FIELDS, "reason", "window", "contacts")),
@@ -72,7 +73,17 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/notices/{notice_id}/roster": Beyond("a filter is a name, as for GET /names",
                                                      ("q",)),
     "GET /api/v1/articles": Beyond("`to` not before `from`", ("to",)),
-    "POST /api/v1/articles": Beyond("notice ids that exist", ("notice_ids.*",)),
+    "POST /api/v1/articles": Beyond(
+        "notice ids that exist; an admin names an organisation that exists",
+        ("notice_ids.*", "organization_id")),
+    "POST /api/v1/organizations": Beyond(
+        "a unified social credit code's check character, phone numbers",
+        ("uscc", "contacts.*.number")),
+    "PATCH /api/v1/organizations/{organization_id}": Beyond(
+        "as POST", ("uscc", "contacts.*.number")),
+    "POST /api/v1/tokens": Beyond(
+        "organisations that exist, required for editors and publishers, none for admins",
+        ("organization_ids", "organization_ids.*")),
     "PATCH /api/v1/articles/{article_id}": Beyond(
         "notice ids that exist; If-Match", ("notice_ids.*",)),
     "DELETE /api/v1/articles/{article_id}": Beyond("If-Match", ()),
