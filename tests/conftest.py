@@ -129,15 +129,21 @@ def client(app):
 SEED_ORGANIZATION = "中国电子报"  # the seed's: the staff tokens' own
 
 
+def staff_tokens() -> dict[str, str]:
+    """A bearer token for each staff role (call inside a connection); the editor's and the
+    publisher's act for the seed's organisation (id 1 in a fresh database), the admin's for
+    every one."""
+    organization = ensure_organization(SEED_ORGANIZATION, "test")
+    return {role: issue_token(role, f"test {role}", None,
+                              () if role == "admin" else (organization.id,))[1]
+            for role in ("editor", "publisher", "admin")}
+
+
 @pytest.fixture
 def tokens(app):
-    """A bearer token for each staff role; the editor's and the publisher's act for the seed's
-    organisation (which gets id 1 in a fresh database), the admin's for every one."""
+    """A bearer token for each staff role (staff_tokens)."""
     with database.connection_context():
-        organization = ensure_organization(SEED_ORGANIZATION, "test")
-        return {role: issue_token(role, f"test {role}", None,
-                                  () if role == "admin" else (organization.id,))[1]
-                for role in ("editor", "publisher", "admin")}
+        return staff_tokens()
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import pytest
 from service import create_app
 from service.domain.models import TABLES
 from service.domain.namecheck import MATCHES_PER_PAGE
-from service.infra.auth import issue_token
 from service.infra.db import database
 from service.migrations import migrate
 from tests.builders import check, withdraw
-from tests.conftest import serve
+from tests.conftest import serve, staff_tokens
 from tests.test_names_api import make_notice, roster_ids
 
 NAMES = "/api/v1/names"
@@ -177,8 +176,7 @@ def answers_on(url: str, postgres: bool) -> dict:
         if postgres:
             tables = ", ".join(f'"{model._meta.table_name}"' for model in TABLES)
             database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        tokens = {role: issue_token(role, f"test {role}")[1]
-                  for role in ("editor", "publisher", "admin")}
+        tokens = staff_tokens()
     answers = {}
     with serve(app) as client:
         for title, start, end, withdrawn, roster in QUERY_ROSTERS:
