@@ -32,6 +32,7 @@ def load_seeds(*, default_timezone: str, region: str) -> dict:
                                           & (Article.published_on == record["published_on"]))
             if article is None:
                 article = articles.create_article(record, SEED_ACTOR)
+                articles.publish_article(article.id, SEED_ACTOR)  # printed in the paper
                 added["articles"] += 1
             article_ids[article.title] = article.id
         for record in _read("notices.json"):
