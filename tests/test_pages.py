@@ -11,7 +11,7 @@ from service import create_app
 from service.domain.models import Notice
 from service.infra.clock import utcnow
 from service.web import formatting, views
-from tests.builders import SHANGHAI, post_notice, today, withdraw
+from tests.builders import SHANGHAI, post_notice, publish_article, today, withdraw
 from tests.conftest import serve
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -105,7 +105,7 @@ def make_article(client, tokens, **fields) -> dict:
             **fields}
     response = client.post("/api/v1/articles", token=tokens["editor"], json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    return publish_article(client, tokens, response.json()["id"])
 
 
 # --- the shell every page shares ---------------------------------------------------------------
