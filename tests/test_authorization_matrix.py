@@ -44,6 +44,8 @@ MINIMUM_ROLE = {
     ("/api/v1/articles/<id:article_id>", "GET"): PUBLIC,
     ("/api/v1/articles/<id:article_id>", "PATCH"): "editor",
     ("/api/v1/articles/<id:article_id>", "DELETE"): "editor",
+    ("/api/v1/articles/<id:article_id>/publish", "POST"): "publisher",
+    ("/api/v1/notices/<id:notice_id>/corrections", "GET"): PUBLIC,
     ("/api/v1/audit", "GET"): "publisher",
     ("/api/v1/scheduler", "GET"): "admin",
     ("/api/v1/tokens", "GET"): "admin",
@@ -51,9 +53,10 @@ MINIMUM_ROLE = {
     ("/api/v1/tokens/<id:token_id>", "DELETE"): "admin",
 }
 
-# Concrete values for the path parts; the draft notice 2 is made by the test.
-PATH_VALUES = {"notice_id": "2", "article_id": "1", "entry_id": "1", "token_id": "999",
-               "filename": "site.css"}
+# Concrete values for the path parts; the draft notice 2 and the draft article (after the
+# seed's, so its id is given by the test) are made by the test: editors edit drafts, and a
+# published article's correction (publisher) is tested in test_article_drafts.
+PATH_VALUES = {"notice_id": "2", "entry_id": "1", "token_id": "999", "filename": "site.css"}
 QUERY = {"/check": "?name=张心怡", "/api/v1/names": "?q=张心怡", "/api/v1/search": "?q=芯片",
          "/articles": "?q=芯片"}
 
@@ -63,9 +66,9 @@ def app_routes(app) -> set[tuple[str, str]]:
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
-def concrete(rule: str) -> str:
+def concrete(rule: str, **values: str) -> str:
     path = rule
-    for name, value in PATH_VALUES.items():
+    for name, value in {**PATH_VALUES, **values}.items():
         for kind in ("id", "path"):
             path = path.replace(f"<{kind}:{name}>", value)
     return path + QUERY.get(rule, "")
@@ -85,9 +88,13 @@ def test_each_route_answers_each_caller_as_the_table_says(client, tokens, runner
     draft = client.post("/api/v1/notices", token=tokens["editor"], json={
         "title": "草稿", "category": "test", "issuer": "测试", "roster": [{"name": "刘东"}]})
     assert draft.json()["id"] == 2
+    article = client.post("/api/v1/articles", token=tokens["editor"], json={
+        "title": "草稿文章", "kind": "news", "published_on": "2024-01-26"})
+    assert article.status_code == 201, article.text
     token = tokens.get(caller)
     for (rule, method), minimum in sorted(MINIMUM_ROLE.items()):
-        response = client.request(method, concrete(rule), token=token, json={})
+        response = client.request(method, concrete(rule, article_id=str(article.json()["id"])),
+                                  token=token, json={})
         allowed = rank(caller) >= rank(minimum)
         if allowed:
             assert response.status_code not in (401, 403, 500), (caller, method, rule)

@@ -271,8 +271,9 @@ def _refuse_drafts(article_ids: list[int]) -> None:
     drafts = sorted(article.id for article in Article.select(Article.id).where(
         Article.id.in_(article_ids) & Article.draft())) if article_ids else []
     if drafts:
-        raise Conflict(f"Articles {', '.join(map(str, drafts))} are drafts: a published notice "
-                       "links published articles only; publish them first or leave them out.")
+        raise Conflict("A published notice links published articles only; not published yet: "
+                       f"article {', '.join(map(str, drafts))}. Publish them first, or leave "
+                       "them out.")
 
 
 def _replace_contacts(notice: Notice, contacts: list[dict]) -> None:
