@@ -74,7 +74,7 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/articles": Beyond("`to` not before `from`", ("to",)),
     "POST /api/v1/articles": Beyond("notice ids that exist", ("notice_ids.*",)),
     "PATCH /api/v1/articles/{article_id}": Beyond(
-        "notice ids that exist; If-Match", ("notice_ids.*",)),
+        "notice ids that exist; a correction's reason; If-Match", ("notice_ids.*", "reason")),
     "DELETE /api/v1/articles/{article_id}": Beyond("If-Match", ()),
 }
 
