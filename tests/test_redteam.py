@@ -472,6 +472,37 @@ def test_withdraw_at_the_closing_instant_is_recorded_in_order(server, tokens, sc
             assert history.index("notice.closed") < history.index("notice.withdrawn")
 
 
+def test_a_publishers_correction_at_the_closing_instant_is_before_or_refused(server, tokens):
+    """After the close a correction is an admin's: a publisher's PATCH at the closing instant is
+    decided on the locked row as the clock then says — a correction recorded before the close,
+    or a 403 that writes nothing."""
+    base = datetime.now(UTC) + timedelta(seconds=3)
+    cases = []
+    for i, offset in enumerate(OFFSETS):
+        closes_at = base + timedelta(seconds=0.5 * i)
+        notice_id = closing_soon(server, tokens, closes_at)
+        cases.append((notice_id, closes_at, at(
+            closes_at + timedelta(seconds=offset), "PATCH", server,
+            f"/api/v1/notices/{notice_id}", tokens["publisher"],
+            json={"issuer": "测试单位（更正）", "reason": "临界更正"})))
+    for _, _, (thread, _) in cases:
+        thread.join()
+    outcomes = []
+    for notice_id, closes_at, (_, result) in cases:
+        response = result["response"]
+        assert response.status_code in (200, 403), response.text
+        outcomes.append(response.status_code)
+        corrections = [e for e in events("notice", notice_id) if e.action == "notice.corrected"]
+        notice = stored(notice_id)
+        if response.status_code == 200:
+            assert len(corrections) == 1
+            assert notice.updated_at < closes_at  # decided, and dated, before the close
+        else:
+            assert corrections == []
+            assert notice.issuer == "测试单位"
+    assert 200 in outcomes and 403 in outcomes, outcomes  # the instant was really straddled
+
+
 def test_parallel_extends_keep_one_chain(server, tokens):
     for _ in range(ROUNDS):
         notice_id = published(server, tokens)

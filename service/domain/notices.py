@@ -83,13 +83,14 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
     contacts = clean_contacts(data["contacts"], region) if "contacts" in data else None
     with database.atomic():
         notice = lock_notice(notice_id)
+        now = utcnow()  # the instant of the change: the rules and updated_at both read it
         is_correction = notice.published_at is not None
         if notice.withdrawn_at is not None:
             raise Conflict("A withdrawn notice cannot be changed.")
         if is_correction and not may_correct:
             raise Conflict("The notice was published meanwhile; correcting it needs the "
                            "publisher role.")
-        if is_correction and not may_correct_closed and status_of(notice, utcnow()) == "closed":
+        if is_correction and not may_correct_closed and status_of(notice, now) == "closed":
             raise Forbidden(CLOSED_CORRECTION)
         if is_correction and "reason" not in data:
             raise Invalid("reason", "required", "required to correct a published notice")
@@ -98,7 +99,7 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
         if is_correction and contacts == []:
             raise Invalid("contacts", "required",
                           "a published notice keeps at least one contact")
-        before = present_one(notice, utcnow())
+        before = present_one(notice, now)
         changed = [field for field in EDITABLE_FIELDS if field in data]
         for field in changed:
             setattr(notice, field, data[field])
@@ -114,12 +115,12 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
                 _refuse_drafts(article_ids)
             if sorted(article_ids) != before["article_ids"]:
                 set_links(notice=notice, ids=article_ids)
-        after = present_one(notice, utcnow())
+        after = present_one(notice, now)
         changes = {key: [before[key], after[key]] for key in after
                    if before[key] != after[key] and key not in ("updated_at", "status")}
         if not changes:  # nothing changed: nothing to record
             return notice
-        notice.updated_at = utcnow()
+        notice.updated_at = now
         notice.save(only=[getattr(Notice, field) for field in [*changed, "updated_at"]])
         if is_correction:
             changes["reason"] = data["reason"]
@@ -181,9 +182,10 @@ def withdraw_notice(notice_id: int, reason: str, actor: str, *,
             raise Conflict("A draft is not withdrawn; it is simply not published.")
         if notice.withdrawn_at is not None:
             raise Conflict("The notice is already withdrawn.")
-        if not may_withdraw_closed and status_of(notice, utcnow()) == "closed":
+        now = utcnow()
+        if not may_withdraw_closed and status_of(notice, now) == "closed":
             raise Forbidden(CLOSED_WITHDRAWAL)
-        notice.withdrawn_at = notice.updated_at = utcnow()
+        notice.withdrawn_at = notice.updated_at = now
         notice.withdrawal_reason = reason
         notice.save(only=[Notice.withdrawn_at, Notice.updated_at, Notice.withdrawal_reason])
         audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason})
