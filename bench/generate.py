@@ -6,9 +6,10 @@
 At scale 1: 20,000 published notices (windows over 2020–2027, so open, closed and scheduled all
 occur; 0.5% later withdrawn) holding 1,000,000 roster entries, and 100,000 articles. Every notice is
 created, filled and published through create_notice → add_roster_entries → publish_notice, and
-every article through create_article, exactly as the API does (each issuer and source an
-organisation of its own); the wall time of add_roster_entries alone is reported as the roster
-load time. The same seed gives the same data. A summary goes to
+every article, first (a notice links published articles only), through create_article →
+publish_article, exactly as the API does (each issuer and source an organisation of its own);
+the wall time of add_roster_entries alone is reported as the roster load time. The same seed
+gives the same data. A summary goes to
 bench/out/generate-<database>.json.
 """
 
@@ -255,7 +256,9 @@ class Organizations:
 ORGANIZATIONS = Organizations()
 
 
-def load_notices(rng: random.Random, count: int, entries: int, progress_every: int) -> dict:
+def load_notices(rng: random.Random, count: int, entries: int, progress_every: int,
+                 article_links: dict[int, list[int]]) -> dict:
+    """`article_links`: the ids of the (published) articles beside the notice of each index."""
     names = NameMaker(rng)
     planner = NoticePlanner(rng, names, count, entries)
     kw = {"default_timezone": DEFAULTS["NOTICE_TIMEZONE"], "region": DEFAULTS["PHONE_REGION"]}
@@ -268,6 +271,8 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
         t0 = time.perf_counter()
         data, roster = planner.notice(index)
         data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
+        if index in article_links:
+            data["article_ids"] = article_links[index]
         t1 = time.perf_counter()
         notice = notices.create_notice(data, ACTOR, **kw)
         t2 = time.perf_counter()
@@ -305,9 +310,12 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
     }
 
 
-def load_articles(rng: random.Random, count: int, notice_ids: list[int],
-                  progress_every: int) -> dict:
+def load_articles(rng: random.Random, count: int, notice_count: int,
+                  progress_every: int) -> tuple[dict, dict[int, list[int]]]:
+    """Create and publish the articles (before the notices: a notice publishes beside published
+    articles only); returns the summary and the articles chosen for each notice's index."""
     names = NameMaker(rng)
+    links: dict[int, list[int]] = {}
     writer = ArticleWriter(rng, names.name)
     kinds = rng.choices(("news", "policy", "meeting"), (0.55, 0.25, 0.20), k=count)
     started = time.perf_counter()
@@ -316,16 +324,20 @@ def load_articles(rng: random.Random, count: int, notice_ids: list[int],
         batch = []
         for index in range(first, min(count, first + ARTICLES_PER_TRANSACTION)):
             record = writer.article(random_day(rng, FIRST_ARTICLE, LAST_ARTICLE), kinds[index])
-            if notice_ids and rng.random() < LINKED_ARTICLE_SHARE:
-                record["notice_ids"] = [rng.choice(notice_ids)]
+            target = None
+            if notice_count and rng.random() < LINKED_ARTICLE_SHARE:
+                target = rng.randrange(notice_count)
             record["organization_id"] = ORGANIZATIONS.id_of(record["source"])
-            batch.append(record)
+            batch.append((record, target))
         t0 = time.perf_counter()
-        # One transaction per batch (each create_article nests as a savepoint) to spare a commit
-        # per article; the work per article is the service's own.
+        # One transaction per batch (each write nests as a savepoint) to spare a commit per
+        # article; the work per article is the service's own.
         with database.atomic():
-            for record in batch:
-                articles.create_article(record, ACTOR)
+            for record, target in batch:
+                article = articles.create_article(record, ACTOR)
+                articles.publish_article(article.id, ACTOR)
+                if target is not None:
+                    links.setdefault(target, []).append(article.id)
         write_seconds += time.perf_counter() - t0
         done = min(count, first + ARTICLES_PER_TRANSACTION)
         if done % progress_every == 0 or done == count:
@@ -333,10 +345,10 @@ def load_articles(rng: random.Random, count: int, notice_ids: list[int],
                 f"({done / write_seconds:,.0f}/s), elapsed {time.perf_counter() - started:.0f} s")
     return {
         "articles": count,
-        "create_article_seconds": round(write_seconds, 1),
+        "create_publish_article_seconds": round(write_seconds, 1),
         "articles_per_second": round(count / write_seconds),
         "wall_seconds": round(time.perf_counter() - started, 1),
-    }
+    }, links
 
 
 def statuses() -> dict[str, int]:
@@ -389,13 +401,13 @@ def main(argv: list[str] | None = None) -> int:
         # Separate streams, so that one part's size never changes another part's data.
         summary = {"scale": args.scale, "seed": args.seed,
                    "database": "sqlite" if is_sqlite() else "postgresql"}
-        summary["roster"] = load_notices(random.Random(f"{args.seed}-notices"), counts[0],
-                                         counts[1], max(1, counts[0] // 20))
-        ids = [n for (n,) in Notice.select(Notice.id).tuples()]
+        links = {}
         if not args.skip_articles:
-            summary["articles"] = load_articles(random.Random(f"{args.seed}-articles"),
-                                                counts[2], ids, max(100, counts[2] // 20 // 100
-                                                                    * 100))
+            summary["articles"], links = load_articles(
+                random.Random(f"{args.seed}-articles"), counts[2], counts[0],
+                max(100, counts[2] // 20 // 100 * 100))
+        summary["roster"] = load_notices(random.Random(f"{args.seed}-notices"), counts[0],
+                                         counts[1], max(1, counts[0] // 20), links)
         summary["organizations"] = len(ORGANIZATIONS.ids)
         summary["statuses"] = statuses()
         summary["pinyin_keys"] = RosterPinyin.select().count()

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from .common import CreateSchema, Day, PageArgsSchema, Text, page_schema, query_text, resource_id
 
 KINDS = ("meeting", "policy", "news")
+STATUSES = ("draft", "published")
 
 
 class ArticleFieldsSchema(Schema):
@@ -19,6 +20,14 @@ class ArticleFieldsSchema(Schema):
     body = Text(lines=True, validate=validate.Length(max=200_000))
     notice_ids = fields.List(resource_id(),
                              validate=validate.Length(max=100))
+
+
+class ArticleUpdateSchema(ArticleFieldsSchema):
+    reason = Text(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Required when correcting a published article (publisher); "
+                                 "the audit keeps it with the earlier values."},
+    )
 
 
 class ArticleCreateSchema(CreateSchema, ArticleFieldsSchema):
@@ -47,8 +56,11 @@ class ArticleSchema(Schema):
         metadata={"description": "HTML-escaped text around the hit, the hit in <mark>; "
                   "in list results with q."}
     )
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={
+        "description": "draft (seen by staff only) until published"})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    published_at = fields.AwareDateTime(allow_none=True)
 
 
 class OrganizationFacetSchema(Schema):
@@ -71,6 +83,9 @@ class ArticleQueryArgsSchema(PageArgsSchema):
     from_ = Day(data_key="from")
     to = Day()
     organization = resource_id(in_query=True, metadata={"description": "An organization's id"})
+    status = Text(validate=validate.OneOf(STATUSES), metadata={
+        "description": "draft: the drafts instead, newest first (staff only; q matches their "
+                       "text as written); published (the default): the search"})
 
     @validates_schema
     def _ordered_range(self, data, **kwargs):

@@ -176,3 +176,14 @@ class ExtendToInstantSchema(Schema):
 
 class ExtendSchema(OneOfSchema):
     alternatives = (ExtendToDaySchema, ExtendToInstantSchema)
+
+
+class CorrectionSchema(Schema):
+    at = fields.AwareDateTime()
+    fields_ = fields.List(fields.String(), data_key="fields",
+                          metadata={"description": "The public fields corrected"})
+    changes = fields.Dict(
+        keys=fields.String(), values=fields.Dict(),
+        metadata={"description": 'Each corrected field: {"before": earlier value, "after": new '
+                                 "value}, as the notice shows it"})
+    reason = fields.String()

@@ -35,6 +35,7 @@ def load_seeds(*, default_timezone: str, region: str) -> dict:
             if article is None:
                 article = articles.create_article(
                     {**record, "organization_id": organization_id}, SEED_ACTOR)
+                articles.publish_article(article.id, SEED_ACTOR)  # printed in the paper
                 added["articles"] += 1
             article_ids[article.title] = article.id
         for record in _read("notices.json"):

@@ -43,11 +43,20 @@ def post_notice(client, tokens, payload: dict, *, publish: bool = False,
     return notice
 
 
-def withdraw(client, tokens, notice_id: int, reason: str = "名单有误") -> None:
-    """Withdraw a published notice as its publisher (200 expected)."""
+def withdraw(client, tokens, notice_id: int, reason: str = "名单有误", *,
+             role: str = "admin") -> None:
+    """Withdraw a published notice (200 expected); as an admin unless `role` says otherwise,
+    since only an admin withdraws a notice that has closed."""
     response = client.post(f"/api/v1/notices/{notice_id}/withdraw", json={"reason": reason},
-                           token=tokens["publisher"])
+                           token=tokens[role])
     assert response.status_code == 200, response.text
+
+
+def publish_article(client, tokens, article_id: int) -> dict:
+    """Publish a draft article as a publisher (200 expected); the article as it is then."""
+    response = client.post(f"/api/v1/articles/{article_id}/publish", token=tokens["publisher"])
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def audit_events(client, tokens, notice_id: int, action: str) -> list[dict]:

@@ -1,16 +1,19 @@
 """Articles over HTTP: create, read, search, edit, delete, and their links to notices."""
 
 from service.domain.models import AuditEvent
+from tests.builders import publish_article
 
 ARTICLES = "/api/v1/articles"
 
 
-def post_article(client, token, **fields):
+def post_article(client, tokens, *, publish=True, **fields):
+    """A new article, as an editor makes it (a draft); published unless `publish` is false."""
     data = {"title": "工业和信息化部召开会议", "kind": "meeting", "published_on": "2024-01-26",
             "body": "会议在北京召开。", **fields}
-    response = client.post(ARTICLES, json=data, token=token)
+    response = client.post(ARTICLES, json=data, token=tokens["editor"])
     assert response.status_code == 201, response.text
-    return response.json()
+    article = response.json()
+    return publish_article(client, tokens, article["id"]) if publish else article
 
 
 def post_notice(client, token, **fields):
@@ -58,7 +61,7 @@ def test_public_cannot_create_article(client):
 
 
 def test_get_article_returns_it_with_etag(client, tokens):
-    created = post_article(client, tokens["editor"], title="江西：构建现代化产业体系", kind="news")
+    created = post_article(client, tokens, title="江西：构建现代化产业体系", kind="news")
     response = client.get(f"{ARTICLES}/{created['id']}")
     assert response.status_code == 200
     assert response.json()["title"] == "江西：构建现代化产业体系"
@@ -67,31 +70,31 @@ def test_get_article_returns_it_with_etag(client, tokens):
 
 
 def test_get_article_with_matching_if_none_match_is_304(client, tokens):
-    created = post_article(client, tokens["editor"])
+    created = post_article(client, tokens)
     etag = client.get(f"{ARTICLES}/{created['id']}").headers["ETag"]
     response = client.get(f"{ARTICLES}/{created['id']}", headers={"If-None-Match": etag})
     assert response.status_code == 304
 
 
 def test_list_filters_by_kind(client, tokens):
-    post_article(client, tokens["editor"], title="政策一", kind="policy")
-    post_article(client, tokens["editor"], title="新闻一", kind="news")
-    post_article(client, tokens["editor"], title="会议一", kind="meeting")
+    post_article(client, tokens, title="政策一", kind="policy")
+    post_article(client, tokens, title="新闻一", kind="news")
+    post_article(client, tokens, title="会议一", kind="meeting")
     assert titles(listed(client, kind="news")) == ["新闻一"]
     assert titles(listed(client, kind="policy")) == ["政策一"]
 
 
 def test_list_filters_by_region(client, tokens):
-    post_article(client, tokens["editor"], title="广东文章", region="广东")
-    post_article(client, tokens["editor"], title="江西文章", region="江西")
-    post_article(client, tokens["editor"], title="无地区文章")
+    post_article(client, tokens, title="广东文章", region="广东")
+    post_article(client, tokens, title="江西文章", region="江西")
+    post_article(client, tokens, title="无地区文章")
     assert titles(listed(client, region="江西")) == ["江西文章"]
 
 
 def test_list_filters_by_date_range_inclusive(client, tokens):
-    post_article(client, tokens["editor"], title="一月", published_on="2024-01-26")
-    post_article(client, tokens["editor"], title="二月", published_on="2024-02-05")
-    post_article(client, tokens["editor"], title="三月", published_on="2024-03-01")
+    post_article(client, tokens, title="一月", published_on="2024-01-26")
+    post_article(client, tokens, title="二月", published_on="2024-02-05")
+    post_article(client, tokens, title="三月", published_on="2024-03-01")
     assert titles(listed(client, **{"from": "2024-02-01"})) == ["三月", "二月"]
     assert titles(listed(client, to="2024-02-05")) == ["一月", "二月"]
     assert titles(listed(client, **{"from": "2024-01-26", "to": "2024-01-26"})) == ["一月"]
@@ -110,40 +113,40 @@ def test_invalid_kind_filter_is_422(client):
 
 
 def test_q_finds_substring_in_title_or_body(client, tokens):
-    post_article(client, tokens["editor"], title="超高清视频", body="4K电视机产量位居全国前列。")
-    post_article(client, tokens["editor"], title="产业体系", body="江西省工业和信息化工作会议。")
+    post_article(client, tokens, title="超高清视频", body="4K电视机产量位居全国前列。")
+    post_article(client, tokens, title="产业体系", body="江西省工业和信息化工作会议。")
     assert titles(listed(client, q="电视机")) == ["超高清视频"]
     assert titles(listed(client, q="产业体系")) == ["产业体系"]
     assert listed(client, q="不存在的词")["total"] == 0
 
 
 def test_q_with_two_chinese_characters_finds_the_article(client, tokens):
-    post_article(client, tokens["editor"], title="广东超高清",
+    post_article(client, tokens, title="广东超高清",
                  body="支持企业加快超高清视频SoC芯片、数据传输芯片的研发。")
-    post_article(client, tokens["editor"], title="江西产业", body="大力实施技术改造升级行动。")
+    post_article(client, tokens, title="江西产业", body="大力实施技术改造升级行动。")
     page = listed(client, q="芯片")
     assert titles(page) == ["广东超高清"]
     assert page["total"] == 1
 
 
 def test_q_percent_sign_is_not_a_wildcard(client, tokens):
-    post_article(client, tokens["editor"], title="增长率", body="同比增长4.9%，高出全国平均。")
-    post_article(client, tokens["editor"], title="营业收入", body="营业收入4.95万亿元。")
+    post_article(client, tokens, title="增长率", body="同比增长4.9%，高出全国平均。")
+    post_article(client, tokens, title="营业收入", body="营业收入4.95万亿元。")
     assert titles(listed(client, q="4.9%")) == ["增长率"]
     assert "营业收入" not in titles(listed(client, q="%"))
     assert "营业收入" not in titles(listed(client, q="4%5"))
 
 
 def test_q_underscore_is_not_a_wildcard(client, tokens):
-    post_article(client, tokens["editor"], title="代码", body="字段名为 notice_ids 的列表。")
-    post_article(client, tokens["editor"], title="英文", body="编号为 noticexids 的列表。")
+    post_article(client, tokens, title="代码", body="字段名为 notice_ids 的列表。")
+    post_article(client, tokens, title="英文", body="编号为 noticexids 的列表。")
     assert titles(listed(client, q="notice_ids")) == ["代码"]
     assert "英文" not in titles(listed(client, q="_"))
 
 
 def test_search_results_carry_a_snippet_around_the_hit(client, tokens):
     body = "前文" * 100 + "核心芯片取得突破" + "后文" * 100
-    post_article(client, tokens["editor"], title="长文", body=body)
+    post_article(client, tokens, title="长文", body=body)
     item = listed(client, q="芯片")["items"][0]
     snippet = item["snippet"]
     assert "芯片" in snippet
@@ -153,7 +156,7 @@ def test_search_results_carry_a_snippet_around_the_hit(client, tokens):
 
 def test_list_returns_pagination_envelope(client, tokens):
     for number in range(3):
-        post_article(client, tokens["editor"], title=f"文章{number}")
+        post_article(client, tokens, title=f"文章{number}")
     first = listed(client, page=1, page_size=2)
     assert set(first) >= {"items", "total", "page", "page_size"}
     assert (first["total"], first["page"], first["page_size"]) == (3, 1, 2)
@@ -165,7 +168,7 @@ def test_list_returns_pagination_envelope(client, tokens):
 
 
 def test_default_page_size_is_20(client, tokens):
-    post_article(client, tokens["editor"])
+    post_article(client, tokens)
     page = listed(client)
     assert (page["page"], page["page_size"]) == (1, 20)
 
@@ -177,7 +180,7 @@ def test_page_size_over_100_is_422(client):
 
 
 def test_patch_with_current_if_match_updates_and_changes_etag(client, tokens):
-    created = post_article(client, tokens["editor"], title="旧标题")
+    created = post_article(client, tokens, title="旧标题", publish=False)
     url = f"{ARTICLES}/{created['id']}"
     etag = client.get(url, token=tokens["editor"]).headers["ETag"]
     response = client.patch(url, json={"title": "新标题"}, token=tokens["editor"],
@@ -185,11 +188,11 @@ def test_patch_with_current_if_match_updates_and_changes_etag(client, tokens):
     assert response.status_code == 200
     assert response.json()["title"] == "新标题"
     assert response.headers["ETag"] != etag
-    assert client.get(url).json()["title"] == "新标题"
+    assert client.get(url, token=tokens["editor"]).json()["title"] == "新标题"
 
 
 def test_patch_with_stale_if_match_is_412_and_changes_nothing(client, tokens):
-    created = post_article(client, tokens["editor"], title="原标题")
+    created = post_article(client, tokens, title="原标题", publish=False)
     url = f"{ARTICLES}/{created['id']}"
     stale = client.get(url, token=tokens["editor"]).headers["ETag"]
     client.patch(url, json={"title": "第一次修改"}, token=tokens["editor"],
@@ -198,11 +201,11 @@ def test_patch_with_stale_if_match_is_412_and_changes_nothing(client, tokens):
                             headers={"If-Match": stale})
     assert response.status_code == 412
     assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert client.get(url).json()["title"] == "第一次修改"
+    assert client.get(url, token=tokens["editor"]).json()["title"] == "第一次修改"
 
 
 def test_patch_without_if_match_is_200(client, tokens):
-    created = post_article(client, tokens["editor"], kind="news")
+    created = post_article(client, tokens, kind="news", publish=False)
     response = client.patch(f"{ARTICLES}/{created['id']}", json={"kind": "policy"},
                             token=tokens["editor"])
     assert response.status_code == 200
@@ -210,7 +213,7 @@ def test_patch_without_if_match_is_200(client, tokens):
 
 
 def test_patch_records_article_updated_in_audit(client, tokens, db):
-    created = post_article(client, tokens["editor"], title="旧")
+    created = post_article(client, tokens, title="旧", publish=False)
     client.patch(f"{ARTICLES}/{created['id']}", json={"title": "新"}, token=tokens["editor"])
     event = AuditEvent.get((AuditEvent.action == "article.updated")
                            & (AuditEvent.entity_id == created["id"]))
@@ -219,7 +222,7 @@ def test_patch_records_article_updated_in_audit(client, tokens, db):
 
 
 def test_patch_with_invalid_kind_is_422(client, tokens):
-    created = post_article(client, tokens["editor"])
+    created = post_article(client, tokens)
     response = client.patch(f"{ARTICLES}/{created['id']}", json={"kind": "editorial"},
                             token=tokens["editor"])
     assert response.status_code == 422
@@ -227,12 +230,12 @@ def test_patch_with_invalid_kind_is_422(client, tokens):
 
 
 def test_delete_is_204_then_404_and_audited(client, tokens, db):
-    created = post_article(client, tokens["editor"], title="将被删除")
+    created = post_article(client, tokens, title="将被删除", publish=False)
     url = f"{ARTICLES}/{created['id']}"
     response = client.delete(url, token=tokens["editor"])
     assert response.status_code == 204
     assert response.content == b""
-    assert client.get(url).status_code == 404
+    assert client.get(url, token=tokens["editor"]).status_code == 404
     assert client.delete(url, token=tokens["editor"]).status_code == 404
     events = list(AuditEvent.select().where((AuditEvent.action == "article.deleted")
                                             & (AuditEvent.entity_id == created["id"])))
@@ -242,16 +245,16 @@ def test_delete_is_204_then_404_and_audited(client, tokens, db):
 
 
 def test_delete_needs_a_token(client, tokens):
-    created = post_article(client, tokens["editor"])
+    created = post_article(client, tokens, publish=False)
     assert client.delete(f"{ARTICLES}/{created['id']}").status_code == 401
-    assert client.get(f"{ARTICLES}/{created['id']}").status_code == 200
+    assert client.get(f"{ARTICLES}/{created['id']}", token=tokens["editor"]).status_code == 200
 
 
 def test_links_are_visible_from_both_sides(client, tokens):
     first = post_notice(client, tokens["editor"], title="公示一")
     second = post_notice(client, tokens["editor"], title="公示二")
-    article = post_article(client, tokens["editor"], notice_ids=[second["id"], first["id"]])
-    other = post_article(client, tokens["editor"], title="另一篇", notice_ids=[first["id"]])
+    article = post_article(client, tokens, notice_ids=[second["id"], first["id"]])
+    other = post_article(client, tokens, title="另一篇", notice_ids=[first["id"]])
     assert sorted(article["notice_ids"]) == sorted([first["id"], second["id"]])
     staff_view = client.get(f"{ARTICLES}/{article['id']}", token=tokens["editor"]).json()
     assert sorted(staff_view["notice_ids"]) == sorted([first["id"], second["id"]])
@@ -264,7 +267,7 @@ def test_links_are_visible_from_both_sides(client, tokens):
 def test_patch_notice_ids_replaces_the_links(client, tokens):
     first = post_notice(client, tokens["editor"], title="公示一")
     second = post_notice(client, tokens["editor"], title="公示二")
-    article = post_article(client, tokens["editor"], notice_ids=[first["id"]])
+    article = post_article(client, tokens, notice_ids=[first["id"]], publish=False)
     response = client.patch(f"{ARTICLES}/{article['id']}", json={"notice_ids": [second["id"]]},
                             token=tokens["editor"])
     assert response.json()["notice_ids"] == [second["id"]]
@@ -275,10 +278,10 @@ def test_patch_notice_ids_replaces_the_links(client, tokens):
 def test_public_does_not_see_links_to_draft_notices(client, tokens):
     draft = post_notice(client, tokens["editor"], title="草稿公示")
     published = post_notice(client, tokens["editor"], title="已发布公示")
+    article = post_article(client, tokens, notice_ids=[draft["id"], published["id"]])
     response = client.post(f"/api/v1/notices/{published['id']}/publish",
                            token=tokens["publisher"], json={"backdated": True})
     assert response.status_code == 200, response.text
-    article = post_article(client, tokens["editor"], notice_ids=[draft["id"], published["id"]])
     public = client.get(f"{ARTICLES}/{article['id']}").json()
     assert public["notice_ids"] == [published["id"]]
     public_list = listed(client)["items"]
@@ -315,7 +318,7 @@ def test_create_without_required_fields_is_422_naming_them(client, tokens):
 
 
 def test_a_deleted_article_id_is_never_given_out_again(client, tokens):
-    first = post_article(client, tokens["editor"])
+    first = post_article(client, tokens, publish=False)
     assert client.delete(f"{ARTICLES}/{first['id']}", token=tokens["editor"]).status_code == 204
-    second = post_article(client, tokens["editor"])
+    second = post_article(client, tokens)
     assert second["id"] > first["id"]

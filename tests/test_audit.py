@@ -95,7 +95,7 @@ def test_notice_lifecycle_events_name_the_actor_by_label_never_by_token(client, 
                            json={"backdated": True})
     assert response.status_code == 200, response.text
     response = client.post(f"/api/v1/notices/{notice['id']}/withdraw",
-                           json={"reason": "名单有误"}, token=tokens["publisher"])
+                           json={"reason": "名单有误"}, token=tokens["admin"])  # closed: admin's
     assert response.status_code == 200, response.text
 
     response = client.get(AUDIT, params={"entity": "notice", "entity_id": notice["id"]},
@@ -104,7 +104,7 @@ def test_notice_lifecycle_events_name_the_actor_by_label_never_by_token(client, 
     assert set(events) >= {"notice.created", "notice.published", "notice.withdrawn"}
     assert "test editor" in events["notice.created"]["actor"]
     assert "test publisher" in events["notice.published"]["actor"]
-    assert "test publisher" in events["notice.withdrawn"]["actor"]
+    assert "test admin" in events["notice.withdrawn"]["actor"]
     assert events["notice.withdrawn"]["changes"]["reason"] == "名单有误"
     for token in tokens.values():
         assert token not in response.text

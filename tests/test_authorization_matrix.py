@@ -54,6 +54,8 @@ MINIMUM_ROLE = {
     ("/api/v1/organizations", "POST"): "admin",
     ("/api/v1/organizations/<id:organization_id>", "GET"): PUBLIC,
     ("/api/v1/organizations/<id:organization_id>", "PATCH"): "admin",
+    ("/api/v1/articles/<id:article_id>/publish", "POST"): "publisher",
+    ("/api/v1/notices/<id:notice_id>/corrections", "GET"): PUBLIC,
     ("/api/v1/audit", "GET"): "publisher",
     ("/api/v1/scheduler", "GET"): "admin",
     ("/api/v1/tokens", "GET"): "admin",
@@ -61,9 +63,11 @@ MINIMUM_ROLE = {
     ("/api/v1/tokens/<id:token_id>", "DELETE"): "admin",
 }
 
-# Concrete values for the path parts; the draft notice 2 is made by the test.
-PATH_VALUES = {"notice_id": "2", "article_id": "1", "entry_id": "1", "token_id": "999",
-               "organization_id": "1", "filename": "site.css"}
+# Concrete values for the path parts; the draft notice 2 and the draft article (after the
+# seed's, so its id is given by the test) are made by the test: editors edit drafts, and a
+# published article's correction (publisher) is tested in test_article_drafts.
+PATH_VALUES = {"notice_id": "2", "entry_id": "1", "token_id": "999", "organization_id": "1",
+               "filename": "site.css"}
 QUERY = {"/check": "?name=张心怡", "/api/v1/names": "?q=张心怡", "/api/v1/search": "?q=芯片",
          "/articles": "?q=芯片"}
 
@@ -73,9 +77,9 @@ def app_routes(app) -> set[tuple[str, str]]:
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
-def concrete(rule: str) -> str:
+def concrete(rule: str, **values: str) -> str:
     path = rule
-    for name, value in PATH_VALUES.items():
+    for name, value in {**PATH_VALUES, **values}.items():
         for kind in ("id", "path"):
             path = path.replace(f"<{kind}:{name}>", value)
     return path + QUERY.get(rule, "")
@@ -95,9 +99,13 @@ def test_each_route_answers_each_caller_as_the_table_says(client, tokens, runner
     draft = client.post("/api/v1/notices", token=tokens["editor"], json={
         "title": "草稿", "category": "test", "issuer": "测试", "roster": [{"name": "刘东"}]})
     assert draft.json()["id"] == 2
+    article = client.post("/api/v1/articles", token=tokens["editor"], json={
+        "title": "草稿文章", "kind": "news", "published_on": "2024-01-26"})
+    assert article.status_code == 201, article.text
     token = tokens.get(caller)
     for (rule, method), minimum in sorted(MINIMUM_ROLE.items()):
-        response = client.request(method, concrete(rule), token=token, json={})
+        response = client.request(method, concrete(rule, article_id=str(article.json()["id"])),
+                                  token=token, json={})
         allowed = rank(caller) >= rank(minimum)
         if allowed:
             assert response.status_code not in (401, 403, 500), (caller, method, rule)
@@ -127,14 +135,18 @@ NOTICE_WRITES = [
     ("GET", "/api/v1/notices/{id}/roster.csv", None, "published"),
     ("DELETE", "/api/v1/notices/{id}/roster/{entry}", None, "draft"),
     ("DELETE", "/api/v1/notices/{id}/roster/{entry}", None, "published"),
-    ("PATCH", "/api/v1/articles/{id}", {"title": "改"}, "article"),
-    ("DELETE", "/api/v1/articles/{id}", None, "article"),
+    ("PATCH", "/api/v1/articles/{id}", {"title": "改"}, "draft article"),
+    ("PATCH", "/api/v1/articles/{id}", {"title": "改", "reason": "更正"}, "published article"),
+    ("DELETE", "/api/v1/articles/{id}", None, "draft article"),
+    ("DELETE", "/api/v1/articles/{id}", None, "published article"),
+    ("POST", "/api/v1/articles/{id}/publish", {}, "draft article"),
 ]
+DRAFTS = ("draft", "draft article")  # another organisation's are not there for the caller
 STAFF = ROLES
 
 
 def minimum_role(method: str, path: str, what: str) -> str:
-    if (method, path, what) == ("PATCH", "/api/v1/notices/{id}", "published"):
+    if method == "PATCH" and what in ("published", "published article"):
         return "publisher"  # a correction
     rule = (path.replace("{id}", "<id:notice_id>").replace("{entry}", "<id:entry_id>")
             .replace("/articles/<id:notice_id>", "/articles/<id:article_id>"))
@@ -142,14 +154,18 @@ def minimum_role(method: str, path: str, what: str) -> str:
 
 
 def make_target(client, admin: str, organization_id: int, what: str) -> dict:
-    """A fresh draft, published notice (scheduled, with a roster) or article of the organisation,
-    made by an admin; returns the path values."""
-    if what == "article":
+    """A fresh draft or published notice (scheduled, with a roster) or article of the
+    organisation, made by an admin; returns the path values."""
+    if what.endswith("article"):
         response = client.post("/api/v1/articles", token=admin, json={
             "title": "文章", "kind": "news", "published_on": "2026-01-01",
             "organization_id": organization_id})
         assert response.status_code == 201, response.text
-        return {"id": response.json()["id"]}
+        article_id = response.json()["id"]
+        if what == "published article":
+            assert client.post(f"/api/v1/articles/{article_id}/publish", token=admin,
+                               json={}).status_code == 200
+        return {"id": article_id}
     start = date.today() + timedelta(days=5)
     response = client.post("/api/v1/notices", token=admin, json={
         "title": "公示", "category": "test", "issuer": "某单位", "organization_id": organization_id,
@@ -199,7 +215,7 @@ def test_each_write_answers_for_own_and_other_organisations(client, tokens, othe
             elif caller == "admin" or organization == "own":
                 assert response.status_code not in (401, 403, 404, 500), context
             else:
-                assert response.status_code == (404 if what == "draft" else 403), context
+                assert response.status_code == (404 if what in DRAFTS else 403), context
 
 
 @pytest.mark.parametrize("caller", STAFF)

@@ -60,16 +60,22 @@ def test_round_trip_sqlite_postgres_sqlite_loses_nothing(tmp_path, restore_url):
     run(source, "seed")
     with database.connection_context():
         testing = ensure_organization("测试", "test").id
-        notices.create_notice({"title": "草稿", "category": "test", "issuer": "测试",
-                               "organization_id": testing,
-                               "roster": [{"name": "張心怡", "credential_no": "110000123"}]},
-                              "test", default_timezone="Asia/Shanghai", region="CN")
+        draft = notices.create_notice({"title": "草稿", "category": "test", "issuer": "测试",
+                                       "organization_id": testing,
+                                       "roster": [{"name": "張心怡",
+                                                   "credential_no": "110000123"}]},
+                                      "test", default_timezone="Asia/Shanghai", region="CN")
         article = articles.create_article({"title": "芯片新闻", "kind": "news", "source": "测试",
                                            "organization_id": testing,
                                            "body": "核心芯片。",
                                            "published_on": date(2024, 2, 1),
-                                           "notice_ids": [1]}, "test")
-        articles.update_article(article.id, {"body": "显示面板取得突破。"}, "test")
+                                           "notice_ids": [draft.id]}, "test")
+        articles.publish_article(article.id, "test")
+        articles.update_article(article.id, {"body": "显示面板取得突破。", "reason": "更正"},
+                                "test")
+        articles.create_article({"title": "面板草稿", "kind": "news", "source": "测试",
+                                 "body": "显示面板草稿。", "published_on": date(2024, 2, 2)},
+                                "test")
     first, second, third = (tmp_path / f"{n}.jsonl" for n in (1, 2, 3))
     run(source, "export", str(first))
 
@@ -89,7 +95,8 @@ def test_round_trip_sqlite_postgres_sqlite_loses_nothing(tmp_path, restore_url):
         # The SQLite full-text index was rebuilt from the imported articles.
         from service.domain.article_search import match_sql
         found = Article.select().where(SQL(*match_sql("显示面板")))
-        assert [a.title for a in found] == ["芯片新闻"]
+        assert [a.title for a in found] == ["芯片新闻"]  # the draft is in no search index
+        assert Article.get(Article.title == "面板草稿").published_at is None
 
     def rows(path):
         return path.read_text(encoding="utf-8").splitlines()[1:]  # line 1 holds the export time

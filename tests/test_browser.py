@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.builders import today
+from tests.builders import publish_article, today
 from tests.processes import IN_CI, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,6 +105,7 @@ def the_registry(client, tokens) -> dict:
         "title": "广东力争2025年超高清视频产业收入破万亿元", "kind": "policy",
         "published_on": "2024-01-26", "region": "广东", "byline": "记者 卢梦琪",
         "body": "日前，广东省印发行动计划。\n\n超高清视频产业主要包括设备制造、节目制作。"}).json()
+    article = publish_article(client, tokens, article["id"])  # a notice stands beside these
     roster = ["刘东", "胡春民", "连晓东", "诸玲珍", "张心怡", "徐恒", "吴丽琳", "李玉峰",
               "邱江勇", "王伟", "赵晨", "赵旭", "卢梦琪", "宋倩", "谷月", "沈丛", "许子皓",
               "姬晓婷", "杨鹏岳", "张维佳", "史晨", "刘晶"]

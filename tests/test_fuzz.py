@@ -85,7 +85,7 @@ BEYOND_THE_SCHEMA = {
         "organisations that exist, required for editors and publishers, none for admins",
         ("organization_ids", "organization_ids.*")),
     "PATCH /api/v1/articles/{article_id}": Beyond(
-        "notice ids that exist; If-Match", ("notice_ids.*",)),
+        "notice ids that exist; a correction's reason; If-Match", ("notice_ids.*", "reason")),
     "DELETE /api/v1/articles/{article_id}": Beyond("If-Match", ()),
 }
 

@@ -207,12 +207,12 @@ def test_cached_answers_follow_publication_correction_and_withdrawal(client, tok
 
     corrected = client.patch(f"/api/v1/notices/{draft['id']}",
                              json={"title": "更正后的公示", "reason": "标题有误"},
-                             token=tokens["publisher"])
+                             token=tokens["admin"])  # closed: an admin's
     assert corrected.status_code == 200, corrected.text
     assert check(client, "缓存测")["matches"][0]["notice"]["title"] == "更正后的公示"
 
     client.post(f"/api/v1/notices/{draft['id']}/withdraw", json={"reason": "名单有误"},
-                token=tokens["publisher"])
+                token=tokens["admin"])
     assert check(client, "缓存测")["matches"][0]["notice"]["status"] == "withdrawn"
 
 

@@ -130,7 +130,7 @@ def test_a_kept_presentation_follows_publish_correct_and_withdraw(client, tokens
     response = client.patch(f"/api/v1/notices/{notice['id']}",
                             json={"title": "更正后的标题", "contacts": [
                                 {"number": "010-12345678", "label": "举报电话"}],
-                                "reason": "标题错字"}, token=tokens["publisher"])
+                                "reason": "标题错字"}, token=tokens["admin"])  # closed
     assert response.status_code == 200, response.text
     shown = check(client, "乙二")["matches"][0]["notice"]
     assert shown["title"] == "更正后的标题"

@@ -337,7 +337,7 @@ def test_withdrawn_notice_shows_its_reason_to_the_public(client, tokens):
 
 
 def test_withdraw_twice_conflicts(client, tokens):
-    notice = create_published(client, tokens)
+    notice = create_published(client, tokens, window=future_window())
     path = f"{NOTICES}/{notice['id']}/withdraw"
     assert client.post(path, json={"reason": "撤回"}, token=tokens["publisher"]).status_code == 200
 
@@ -384,7 +384,7 @@ def test_editor_cannot_correct_a_published_notice(client, tokens):
 
 
 def test_correcting_a_published_notice_needs_a_reason(client, tokens):
-    notice = create_published(client, tokens)
+    notice = create_published(client, tokens, window=future_window())
 
     response = client.patch(f"{NOTICES}/{notice['id']}", json={"title": "更正后的标题"},
                             token=tokens["publisher"])
@@ -395,7 +395,7 @@ def test_correcting_a_published_notice_needs_a_reason(client, tokens):
 
 
 def test_publisher_corrects_a_published_notice_with_a_reason(client, tokens):
-    notice = create_published(client, tokens)
+    notice = create_published(client, tokens, window=future_window())
     reason = "标题错字"
 
     response = client.patch(f"{NOTICES}/{notice['id']}",
@@ -404,7 +404,7 @@ def test_publisher_corrects_a_published_notice_with_a_reason(client, tokens):
 
     assert response.status_code == 200, response.text
     assert response.json()["title"] == "更正后的标题"
-    assert response.json()["status"] == "closed"
+    assert response.json()["status"] == "scheduled"
     events = audit_events(client, tokens, notice["id"], "notice.corrected")
     assert len(events) == 1
     assert events[0]["changes"]["reason"] == reason

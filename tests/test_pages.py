@@ -11,7 +11,7 @@ from service import create_app
 from service.domain.models import Notice
 from service.infra.clock import utcnow
 from service.web import formatting, views
-from tests.builders import SHANGHAI, post_notice, today, withdraw
+from tests.builders import SHANGHAI, post_notice, publish_article, today, withdraw
 from tests.conftest import serve
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -105,7 +105,7 @@ def make_article(client, tokens, **fields) -> dict:
             **fields}
     response = client.post("/api/v1/articles", token=tokens["editor"], json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    return publish_article(client, tokens, response.json()["id"])
 
 
 # --- the shell every page shares ---------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_unknown_pages_answer_a_chinese_404(client, path):
 
 @pytest.mark.parametrize("path, message", [
     ("/notices/999", "这份公示不存在，或者尚未发布。"),
-    ("/articles/999", "这篇文章不存在，或者已被删除。"),
+    ("/articles/999", "这篇文章不存在，或者尚未发布。"),
     ("/no-such-page", "您要找的页面不存在，请检查网址。"),
 ])
 def test_a_404_says_what_was_not_found(client, path, message):
@@ -755,9 +755,12 @@ def test_long_roster_is_paginated(client, tokens):
 # --- articles ----------------------------------------------------------------------------------
 
 def test_article_page_shows_the_article_and_its_published_notices_only(client, tokens):
-    published = make_notice(client, tokens, title="已发布的名单公示")
+    published = make_notice(client, tokens, title="已发布的名单公示", publish=False)
     draft = make_notice(client, tokens, title="草稿名单公示", publish=False)
     article = make_article(client, tokens, notice_ids=[published["id"], draft["id"]])
+    response = client.post(f"/api/v1/notices/{published['id']}/publish",
+                           token=tokens["publisher"], json={"backdated": True})
+    assert response.status_code == 200, response.text
     page = get_page(client, f"/articles/{article['id']}")
     assert page.texts("h1") == ["广东力争2025年超高清视频产业收入破万亿元"]
     assert "政策" in page.text and "广东" in page.text and "2024年1月26日" in page.text

@@ -221,6 +221,68 @@ def test_parallel_article_deletes_delete_once(server, tokens):
         assert actions("article", article_id) == ["article.created", "article.deleted"]
 
 
+def draft_article(base: str, tokens) -> int:
+    created = requests.post(f"{base}/api/v1/articles", timeout=30, json={
+        "title": "并发发布的文章", "kind": "news", "source": "测试报",
+        "published_on": "2026-12-01", "body": "正文"},
+        headers={"Authorization": f"Bearer {tokens['editor']}"})
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def test_parallel_article_publishes_publish_once(server, tokens):
+    for _ in range(ROUNDS):
+        article_id = draft_article(server, tokens)
+        responses = fire(server, *[("POST", f"/api/v1/articles/{article_id}/publish",
+                                    tokens["publisher"], {})] * 2)
+        assert sorted(statuses(responses)) == [200, 409]
+        winner = next(r for r in responses if r.status_code == 200).json()
+        assert actions("article", article_id) == ["article.created", "article.published"]
+        public = requests.get(f"{server}/api/v1/articles/{article_id}", timeout=30)
+        assert public.json()["published_at"] == winner["published_at"]
+
+
+def test_article_publish_racing_its_delete_has_one_winner(server, tokens):
+    """Published, then never deleted (409); or deleted, then nothing to publish (404)."""
+    outcomes = set()
+    for _ in range(ROUNDS):
+        article_id = draft_article(server, tokens)
+        publish, delete = fire(
+            server, ("POST", f"/api/v1/articles/{article_id}/publish", tokens["publisher"], {}),
+            ("DELETE", f"/api/v1/articles/{article_id}", tokens["editor"], {}))
+        pair = (publish.status_code, delete.status_code)
+        assert pair in ((200, 409), (404, 204)), pair
+        outcomes.add(pair)
+        history = actions("article", article_id)
+        if pair == (200, 409):
+            assert history == ["article.created", "article.published"]
+            assert requests.get(f"{server}/api/v1/articles/{article_id}",
+                                timeout=30).status_code == 200
+        else:
+            assert history == ["article.created", "article.deleted"]
+
+
+def test_article_edit_racing_its_publish_is_an_edit_or_refused(server, tokens):
+    """An editor's PATCH and the publish at once: the edit lands on the draft (before), or it
+    finds a published article and is refused (403: a correction is a publisher's); never an
+    edit of a published article without a reason."""
+    for round_ in range(ROUNDS):
+        article_id = draft_article(server, tokens)
+        publish, edit = fire(
+            server, ("POST", f"/api/v1/articles/{article_id}/publish", tokens["publisher"], {}),
+            ("PATCH", f"/api/v1/articles/{article_id}", tokens["editor"],
+             {"json": {"title": f"改过的标题 {round_}"}}))
+        assert publish.status_code == 200, publish.text
+        assert edit.status_code in (200, 403), edit.text
+        history = actions("article", article_id)
+        assert "article.corrected" not in history
+        if edit.status_code == 200:
+            assert history == ["article.created", "article.updated", "article.published"]
+            assert publish.json()["title"] == f"改过的标题 {round_}"
+        else:
+            assert history == ["article.created", "article.published"]
+
+
 def test_a_deleted_id_is_never_given_out_again(server, tokens):
     first = draft(server, tokens)
     deleted = requests.delete(f"{server}/api/v1/notices/{first}", timeout=30,

@@ -41,12 +41,18 @@ def call(base, method, path, token, **kwargs):
     return requests.request(method, base + path, headers=headers, timeout=60, **kwargs)
 
 
-def article(base, tokens, *, notice_ids=(), title="红队文章") -> int:
+def article(base, tokens, *, notice_ids=(), title="红队文章", publish=False) -> int:
+    """A new article's id: a draft, unless `publish`."""
     response = call(base, "POST", "/api/v1/articles", tokens["editor"], json={
         "title": title, "kind": "news", "source": "测试报", "published_on": "2026-12-01",
         "body": "正文", "notice_ids": list(notice_ids)})
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    article_id = response.json()["id"]
+    if publish:
+        response = call(base, "POST", f"/api/v1/articles/{article_id}/publish",
+                        tokens["publisher"])
+        assert response.status_code == 200, response.text
+    return article_id
 
 
 def links_of(notice_id: int) -> list[int]:
@@ -92,7 +98,7 @@ def test_a_correction_that_changes_nothing_records_no_correction(server, tokens)
 def test_an_editor_cannot_relink_a_published_notice_through_an_article(server, tokens):
     """A published notice's article_ids change only by a correction (publisher, reason, one
     notice.corrected); an editor's article PATCH must not add or remove them silently."""
-    kept = article(server, tokens, title="原配文章")
+    kept = article(server, tokens, title="原配文章", publish=True)
     notice_id = draft(server, tokens)
     assert call(server, "PATCH", f"/api/v1/notices/{notice_id}", tokens["editor"],
                 json={"article_ids": [kept]}).status_code == 200
@@ -116,11 +122,11 @@ def test_linking_at_the_publish_instant_is_before_or_refused(server, tokens):
     late = 0
     for _ in range(ROUNDS):
         notice_id = draft(server, tokens)
-        article_id = article(server, tokens)
+        article_id = article(server, tokens, publish=True)  # a notice publishes beside these
         publish, link = fire(
             server, ("POST", f"/api/v1/notices/{notice_id}/publish", tokens["publisher"], {}),
-            ("PATCH", f"/api/v1/articles/{article_id}", tokens["editor"],
-             {"json": {"notice_ids": [notice_id]}}))
+            ("PATCH", f"/api/v1/articles/{article_id}", tokens["publisher"],
+             {"json": {"notice_ids": [notice_id], "reason": "关联公示"}}))
         assert publish.status_code == 200, publish.text
         no_server_errors([link])
         if link.status_code == 200 and publish.json()["article_ids"] != [article_id]:
@@ -182,7 +188,8 @@ def test_linking_an_article_to_a_draft_being_deleted(server, tokens):
                 "published_on": "2026-12-01", "body": "正文", "notice_ids": [notice_id]}}),
             ("DELETE", f"/api/v1/notices/{notice_id}", tokens["editor"], {}))
         assert delete.status_code == 204, delete.text
-        assert create.status_code in (201, 409, 422), create.text
+        # 404: the article's create locks the notice it links, found deleted meanwhile
+        assert create.status_code in (201, 404, 409, 422), create.text
         assert links_of(notice_id) == []
         if create.status_code == 201:
             article_id = create.json()["id"]
@@ -450,7 +457,7 @@ def test_withdraw_at_the_closing_instant_is_recorded_in_order(server, tokens, sc
         notice_id = closing_soon(server, tokens, closes_at)
         cases.append((notice_id, closes_at, at(
             closes_at + timedelta(seconds=offset), "POST", server,
-            f"/api/v1/notices/{notice_id}/withdraw", tokens["publisher"],
+            f"/api/v1/notices/{notice_id}/withdraw", tokens["admin"],  # closed: admin's
             json={"reason": "临界撤回"})))
     for _, _, (thread, _) in cases:
         thread.join()
@@ -465,6 +472,37 @@ def test_withdraw_at_the_closing_instant_is_recorded_in_order(server, tokens, sc
             assert "notice.closed" not in history, history
         if "notice.closed" in history:
             assert history.index("notice.closed") < history.index("notice.withdrawn")
+
+
+def test_a_publishers_correction_at_the_closing_instant_is_before_or_refused(server, tokens):
+    """After the close a correction is an admin's: a publisher's PATCH at the closing instant is
+    decided on the locked row as the clock then says — a correction recorded before the close,
+    or a 403 that writes nothing."""
+    base = datetime.now(UTC) + timedelta(seconds=3)
+    cases = []
+    for i, offset in enumerate(OFFSETS):
+        closes_at = base + timedelta(seconds=0.5 * i)
+        notice_id = closing_soon(server, tokens, closes_at)
+        cases.append((notice_id, closes_at, at(
+            closes_at + timedelta(seconds=offset), "PATCH", server,
+            f"/api/v1/notices/{notice_id}", tokens["publisher"],
+            json={"issuer": "测试单位（更正）", "reason": "临界更正"})))
+    for _, _, (thread, _) in cases:
+        thread.join()
+    outcomes = []
+    for notice_id, closes_at, (_, result) in cases:
+        response = result["response"]
+        assert response.status_code in (200, 403), response.text
+        outcomes.append(response.status_code)
+        corrections = [e for e in events("notice", notice_id) if e.action == "notice.corrected"]
+        notice = stored(notice_id)
+        if response.status_code == 200:
+            assert len(corrections) == 1
+            assert notice.updated_at < closes_at  # decided, and dated, before the close
+        else:
+            assert corrections == []
+            assert notice.issuer == "测试单位"
+    assert 200 in outcomes and 403 in outcomes, outcomes  # the instant was really straddled
 
 
 def test_parallel_extends_keep_one_chain(server, tokens):

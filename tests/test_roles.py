@@ -62,6 +62,7 @@ def existing_ids(client, tokens) -> dict:
         "title": "江西省工业和信息化工作会议召开", "kind": "news", "published_on": "2024-01-26",
     }, token=tokens["editor"])
     assert article.status_code == 201, article.text
+    builders.publish_article(client, tokens, article.json()["id"])
     return {"notice": notice["id"], "entry": entries["items"][0]["id"],
             "article": article.json()["id"]}
 

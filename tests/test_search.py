@@ -11,7 +11,7 @@ from service.domain.organizations import ensure_organization
 from service.domain.textsearch import index_tokens
 from service.infra.db import is_sqlite
 from service.migrations import v0005_article_grams
-from tests.builders import SHANGHAI, check, post_notice
+from tests.builders import SHANGHAI, check, post_notice, publish_article
 
 NAMES = "/api/v1/names"
 ARTICLES = "/api/v1/articles"
@@ -48,22 +48,26 @@ def kinds_by_name(body):
     return [(m["name"], m["match"]) for m in body["matches"]]
 
 
-def post_article(client, tokens, **fields):
+def post_article(client, tokens, *, publish=True, **fields):
+    """A new article's id; published unless `publish` is false."""
     data = {"title": "工业和信息化部召开会议", "kind": "news", "published_on": "2024-01-26",
             "body": "会议在北京召开。", **fields}
     response = client.post(ARTICLES, json=data, token=tokens["editor"])
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    article_id = response.json()["id"]
+    if publish:
+        publish_article(client, tokens, article_id)
+    return article_id
 
 
-def search_articles(client, **params):
-    response = client.get(ARTICLES, params=params)
+def search_articles(client, token=None, **params):
+    response = client.get(ARTICLES, params=params, token=token)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def found_ids(client, **params):
-    return [item["id"] for item in search_articles(client, **params)["items"]]
+def found_ids(client, token=None, **params):
+    return [item["id"] for item in search_articles(client, token=token, **params)["items"]]
 
 
 def assert_not_500(response):
@@ -449,8 +453,8 @@ def test_filters_combine_with_q(client, tokens):
 def test_index_follows_a_body_edit(client, tokens):
     article = post_article(client, tokens, title="产业动态", body="国产芯片产能持续提升。")
     assert found_ids(client, q="芯片") == [article]
-    response = client.patch(f"{ARTICLES}/{article}", token=tokens["editor"],
-                            json={"body": "显示面板出货量增长。"})
+    response = client.patch(f"{ARTICLES}/{article}", token=tokens["publisher"],
+                            json={"body": "显示面板出货量增长。", "reason": "正文有误"})
     assert response.status_code == 200, response.text
     assert found_ids(client, q="芯片") == []
     assert found_ids(client, q="芯") == []
@@ -460,8 +464,8 @@ def test_index_follows_a_body_edit(client, tokens):
 
 def test_index_follows_a_title_edit_and_keeps_the_body(client, tokens):
     article = post_article(client, tokens, title="芯片产业", body="显示面板出货量增长。")
-    response = client.patch(f"{ARTICLES}/{article}", token=tokens["editor"],
-                            json={"title": "面板产业"})
+    response = client.patch(f"{ARTICLES}/{article}", token=tokens["publisher"],
+                            json={"title": "面板产业", "reason": "标题有误"})
     assert response.status_code == 200, response.text
     assert found_ids(client, q="芯片") == []
     assert found_ids(client, q="面板产业") == [article]
@@ -471,18 +475,20 @@ def test_index_follows_a_title_edit_and_keeps_the_body(client, tokens):
 def test_index_survives_an_edit_of_other_fields(client, tokens):
     article = post_article(client, tokens, title="产业动态", body="国产芯片产能持续提升。",
                            kind="news")
-    response = client.patch(f"{ARTICLES}/{article}", token=tokens["editor"],
-                            json={"kind": "policy", "region": "广东"})
+    response = client.patch(f"{ARTICLES}/{article}", token=tokens["publisher"],
+                            json={"kind": "policy", "region": "广东", "reason": "分类有误"})
     assert response.status_code == 200, response.text
     assert found_ids(client, q="芯片") == [article]
     assert found_ids(client, q="芯片", kind="policy") == [article]
     assert found_ids(client, q="芯片", kind="news") == []
 
 
-def test_index_follows_a_delete(client, tokens):
+def test_index_holds_published_articles_only(client, tokens):
     kept = post_article(client, tokens, title="保留", body="芯片研发。", published_on="2023-01-01")
-    gone = post_article(client, tokens, title="删除", body="芯片产能。", published_on="2024-01-01")
-    assert found_ids(client, q="芯片") == [gone, kept]
+    gone = post_article(client, tokens, title="删除", body="芯片产能。", published_on="2024-01-01",
+                        publish=False)
+    assert found_ids(client, q="芯片") == [kept]
+    assert found_ids(client, q="芯片", token=tokens["editor"]) == [kept]  # drafts: status=draft
     response = client.delete(f"{ARTICLES}/{gone}", token=tokens["editor"])
     assert response.status_code == 204
     page = search_articles(client, q="芯片")
@@ -500,13 +506,16 @@ def test_public_answers_are_cached_until_a_write_and_staff_answers_never(app, db
             "published_on": date(2024, 1, 26), "body": "芯片。"}
     with app.app_context():
         chip["organization_id"] = ensure_organization("中国电子报", "test").id
-        articles.create_article(chip, "test")
+        articles.publish_article(articles.create_article(chip, "test").id, "test")
         public = articles.search_page(q="芯片")
         assert articles.search_page(q="芯片") is public
         assert articles.search_page(q="芯片", page=2) is not public
         assert articles.search_page(q="芯片", staff=True) is not articles.search_page(q="芯片",
                                                                                    staff=True)
-        articles.create_article(chip, "test")
+        draft = articles.create_article(chip, "test")
+        assert articles.search_page(q="芯片") is not public  # any write: computed again
+        assert articles.search_page(q="芯片")["total"] == 1  # but a draft is in no search
+        articles.publish_article(draft.id, "test")
         assert articles.search_page(q="芯片")["total"] == 2
 
 
@@ -526,16 +535,19 @@ def test_a_repeated_search_sees_each_article_write_at_once(client, tokens):
     items, total, unified, page = answers()
     assert (items, total, unified) == ([(kept, "芯片产业"), (added, "新闻")], 2, [kept, added])
     assert "新闻" in page
-    response = client.patch(f"{ARTICLES}/{added}", json={"title": "芯片新闻"},
-                            token=tokens["editor"])
+    response = client.patch(f"{ARTICLES}/{added}", json={"title": "芯片新闻", "reason": "标题"},
+                            token=tokens["publisher"])
     assert response.status_code == 200, response.text
     items, total, unified, page = answers()  # now a title hit too, and the newer one
     assert (items, total, unified) == ([(added, "芯片新闻"), (kept, "芯片产业")], 2, [added, kept])
     assert "<mark>芯片</mark>新闻" in page  # the list marks title hits
-    assert client.delete(f"{ARTICLES}/{kept}", token=tokens["editor"]).status_code == 204
+    draft = post_article(client, tokens, title="芯片草稿", published_on="2024-03-01",
+                         body="芯片。", publish=False)
+    assert answers() == (items, total, unified, page)
+    publish_article(client, tokens, draft)
     items, total, unified, page = answers()
-    assert (items, total, unified) == ([(added, "芯片新闻")], 1, [added])
-    assert "芯片产业" not in page
+    assert (items, total) == ([(draft, "芯片草稿"), (added, "芯片新闻"), (kept, "芯片产业")], 3)
+    assert "<mark>芯片</mark>草稿" in page
 
 
 def test_a_repeated_search_shows_a_link_once_its_notice_is_published(client, tokens):
@@ -547,11 +559,12 @@ def test_a_repeated_search_shows_a_link_once_its_notice_is_published(client, tok
             item["notice_ids"] for item in unified]
 
     notice = make_notice(client, tokens, ["刘东"], title="公示", publish=False)
-    article = post_article(client, tokens, title="芯片", body="芯片。")
-    assert notice_ids() == ([[]], [[]])
+    article = post_article(client, tokens, title="芯片", body="芯片。", publish=False)
+    assert notice_ids() == ([], [])
     response = client.patch(f"{ARTICLES}/{article}", json={"notice_ids": [notice["id"]]},
                             token=tokens["editor"])
     assert response.status_code == 200, response.text
+    publish_article(client, tokens, article)
     assert notice_ids(tokens["editor"]) == ([[notice["id"]]], [[notice["id"]]])
     assert notice_ids() == ([[]], [[]])  # the staff answer is not the public's
     response = client.post(f"/api/v1/notices/{notice['id']}/publish", token=tokens["publisher"],
@@ -669,6 +682,9 @@ def test_unified_search_does_not_show_public_links_to_drafts(client, tokens):
         "title": "芯片", "kind": "news", "published_on": "2024-01-26", "body": "芯片。",
         "notice_ids": [draft["id"]]})
     assert response.status_code == 201, response.text
+    body = client.get(SEARCH, params={"q": "芯片"}).json()
+    assert body["articles"] == []  # a draft article: in no search
+    publish_article(client, tokens, response.json()["id"])
     body = client.get(SEARCH, params={"q": "芯片"}).json()
     assert [a["notice_ids"] for a in body["articles"]] == [[]]
 

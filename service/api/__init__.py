@@ -123,8 +123,9 @@ class Blueprint(flask_smorest.Blueprint):
         else:
             _get_etag_ctx()["etag_checked"] = True
 
-    def staff(self, role: str):
-        """Require a staff role (401/403 otherwise) and document it."""
+    def staff(self, role: str, forbidden: str | None = None):
+        """Require a staff role (401/403 otherwise) and document it; `forbidden` says when the
+        route's own rules refuse a role that passes (a 403 decided on the resource)."""
 
         def decorator(view):
             guarded = auth.require(role)(view)
@@ -134,7 +135,8 @@ class Blueprint(flask_smorest.Blueprint):
                 responses={
                     "401": {"description": "Missing or invalid bearer token"},
                     "403": {"description": f"Role below {role}, or (editors and "
-                                           "publishers) another organization's record"},
+                                           "publishers) another organization's record"
+                                           + (f"; {forbidden}" if forbidden else "")},
                 },
             )(guarded)
 

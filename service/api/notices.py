@@ -4,8 +4,9 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from schemas.common import page_schema
+from schemas.common import PageArgsSchema, page_schema
 from schemas.notices import (
+    CorrectionSchema,
     ExtendSchema,
     NoticeCreateSchema,
     NoticeQueryArgsSchema,
@@ -15,7 +16,7 @@ from schemas.notices import (
     WithdrawSchema,
 )
 from service.api import Blueprint, paginate
-from service.domain import notices
+from service.domain import corrections, notices
 from service.domain.errors import Forbidden, Invalid
 from service.domain.models import Notice
 from service.domain.presentation import present, present_one
@@ -33,6 +34,7 @@ from service.infra.limits import search_rate_limit
 URL_PREFIX = "/api/v1/notices"
 blp = Blueprint("notices", __name__, description="Public notices (公示) and their lifecycle")
 NoticePageSchema = page_schema(NoticeSchema, "NoticePage")
+CorrectionPageSchema = page_schema(CorrectionSchema, "CorrectionPage")
 
 
 def settings() -> dict:
@@ -97,23 +99,27 @@ class NoticeById(MethodView):
         """Get one notice"""
         return present_one(notices.visible_notice(notice_id), utcnow())
 
-    @blp.staff("editor")
+    @blp.staff("editor", forbidden="below publisher to correct a published notice, below "
+                                   "admin to correct a closed one")
     @blp.etag
     # Optional: no body, no field changed.
     @blp.arguments(NoticeUpdateSchema(), required=False, validate=check_window_and_contacts)
     @blp.response(200, NoticeSchema)
     @blp.alt_response(412, description="If-Match does not match the current ETag")
     def patch(self, data, notice_id):
-        """Edit a draft, or correct a published notice (publisher, with a reason)"""
+        """Edit a draft, or correct a published notice (publisher, with a reason; admin once
+        it has closed)"""
         notice = notices.visible_notice(notice_id)
         may_correct = auth.role_allows(auth.caller_role(), "publisher")
+        may_correct_closed = auth.role_allows(auth.caller_role(), notices.CLOSED_ROLE)
         if notice.published_at is not None and not may_correct:
             raise Forbidden("Correcting a published notice needs the publisher role.")
         with database.atomic():  # If-Match is checked against the row this write locks
             blp.check_etag(present_one(notices.lock_notice(notice_id), utcnow()),
                            NoticeSchema)
             notice = notices.update_notice(notice_id, data, auth.actor_name(),
-                                           may_correct=may_correct, **settings())
+                                           may_correct=may_correct,
+                                           may_correct_closed=may_correct_closed, **settings())
         return present_one(notice, utcnow())
 
 
@@ -138,13 +144,15 @@ def publish(data, notice_id):
 
 
 @blp.route("/<id:notice_id>/withdraw", methods=["POST"])
-@blp.staff("publisher")
+@blp.staff("publisher", forbidden="below admin to withdraw a closed notice")
 @blp.arguments(WithdrawSchema())
 @blp.response(200, NoticeSchema)
 def withdraw(data, notice_id):
-    """Withdraw a published notice, with the reason shown to the public"""
+    """Withdraw a published notice, with the reason shown to the public (admin once closed)"""
     notices.visible_notice(notice_id)
-    notice = notices.withdraw_notice(notice_id, data["reason"], auth.actor_name())
+    notice = notices.withdraw_notice(
+        notice_id, data["reason"], auth.actor_name(),
+        may_withdraw_closed=auth.role_allows(auth.caller_role(), notices.CLOSED_ROLE))
     return present_one(notice, utcnow())
 
 
@@ -157,3 +165,14 @@ def extend(data, notice_id):
     notices.visible_notice(notice_id)
     notice = notices.extend_notice(notice_id, auth.actor_name(), **data)
     return present_one(notice, utcnow())
+
+
+@blp.route("/<id:notice_id>/corrections")
+@search_rate_limit
+@blp.arguments(PageArgsSchema(), location="query")
+@blp.response(200, CorrectionPageSchema)
+def corrections_of(args, notice_id):
+    """A published notice's corrections, oldest first: when, why, each public field's earlier
+    and new value"""
+    notice = notices.visible_notice(notice_id)
+    return corrections.history(notice.id, page=args["page"], page_size=args["page_size"])

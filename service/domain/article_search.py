@@ -8,6 +8,17 @@ from service.domain.models import Article
 from service.infra.db import database, is_sqlite
 
 
+def raw_sql(condition) -> str:
+    """A condition on Article (such as Article.public()) as raw SQL on unaliased `article` rows,
+    for the search's hand-written queries; it must take no parameters."""
+    context = database.get_sql_context()
+    with context.scope_values():
+        context.sql(condition)
+    sql, params = context.query()
+    assert not params, sql
+    return sql
+
+
 def tokenize(article: Article) -> None:
     """Fill the article's token columns from its text (before saving)."""
     article.title_tokens = textsearch.index_tokens(article.title)
@@ -15,7 +26,9 @@ def tokenize(article: Article) -> None:
 
 
 def reindex(article: Article) -> None:
-    """Bring the SQLite index in step with a saved article (PostgreSQL's column is generated)."""
+    """Bring the SQLite index in step with a saved published article (PostgreSQL's column is
+    generated). The SQLite index holds published articles only: a draft is found by no search,
+    and a search's `highest_ids` bound counts public matches."""
     if is_sqlite():
         unindex(article.id)
         database.execute_sql(

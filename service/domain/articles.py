@@ -5,7 +5,7 @@ from datetime import date
 
 from service.domain import article_search as search
 from service.domain import audit, organizations, textsearch
-from service.domain.errors import Conflict, NotFound
+from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from service.domain.links import existing_ids, set_links
 from service.domain.models import Article, Notice, NoticeArticle
 from service.domain.notices import lock_notice
@@ -15,23 +15,24 @@ from service.infra.db import database, locked
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")
-ITEM_FIELDS = ("id", *ARTICLE_FIELDS, "organization_id", "created_at", "updated_at")  # all but
-# the token columns
+ITEM_FIELDS = ("id", *ARTICLE_FIELDS, "organization_id", "created_at", "updated_at",
+               "published_at")  # all but the token columns
 SNIPPET_CHARS = 60
 
 
 def create_article(data: dict, actor: str) -> Article:
-    """A new article of the caller's organisation (or `organization_id` of the data, when the
-    caller acts for it), optionally linked to notices it sees."""
+    """A new draft of the caller's organisation (or `organization_id` of the data, when the
+    caller acts for it): seen by staff only, in no search, until publish_article. Its links go
+    to draft notices the caller sees (a published notice links published articles only)."""
     with database.atomic():
         organization_id = organizations.organization_for_new(data.get("organization_id"))
         notice_ids = existing_ids(Notice, data.get("notice_ids", []), "notice_ids",
                                   organizations.visible_notices())
+        _lock_draft_notices(set(notice_ids))
         article = Article(**audit.fresh_id(Article, "article"), organization=organization_id,
                           **{f: data[f] for f in ARTICLE_FIELDS if f in data})
         search.tokenize(article)
         article.save(force_insert=True)
-        search.reindex(article)
         set_links(article=article, ids=notice_ids)
         audit.record("article.created", "article", article.id, actor,
                      organization_id=organization_id,
@@ -39,9 +40,19 @@ def create_article(data: dict, actor: str) -> Article:
     return article
 
 
-def update_article(article_id: int, data: dict, actor: str) -> Article:
+def update_article(article_id: int, data: dict, actor: str, *, may_correct: bool = True
+                   ) -> Article:
+    """Edit a draft, or correct a published article (then `reason` is required and kept, with
+    the earlier values); `may_correct` says whether the caller may correct (403 if it was
+    published meanwhile)."""
     with database.atomic():
         article = lock_article(article_id)
+        is_correction = article.published_at is not None
+        if is_correction and not may_correct:
+            raise Forbidden("The article was published meanwhile; correcting it needs the "
+                            "publisher role.")
+        if is_correction and "reason" not in data:
+            raise Invalid("reason", "required", "required to correct a published article")
         wanted = None
         if "notice_ids" in data:
             wanted = existing_ids(Notice, data["notice_ids"], "notice_ids",
@@ -62,17 +73,38 @@ def update_article(article_id: int, data: dict, actor: str) -> Article:
         search.tokenize(article)
         article.save(only=[getattr(Article, field) for field in
                            [*changed, "updated_at", "title_tokens", "body_tokens"]])
+        if is_correction:  # drafts are in no search index
+            search.reindex(article)
+            changes["reason"] = data["reason"]
+        audit.record("article.corrected" if is_correction else "article.updated",
+                     "article", article.id, actor, changes=changes,
+                     organization_id=article.organization_id)
+    return article
+
+
+def publish_article(article_id: int, actor: str) -> Article:
+    """Make a draft public: it enters the search, the pages and the notices' article lists."""
+    with database.atomic():
+        article = lock_article(article_id)
+        if article.published_at is not None:
+            raise Conflict("The article is already published.")
+        article.published_at = article.updated_at = utcnow()
+        article.save(only=[Article.published_at, Article.updated_at])
         search.reindex(article)
-        audit.record("article.updated", "article", article.id, actor, changes=changes,
+        audit.record("article.published", "article", article.id, actor,
+                     changes={"published_at": article.published_at},
                      organization_id=article.organization_id)
     return article
 
 
 def delete_article(article_id: int, actor: str) -> None:
+    """Remove a draft with its links; a published article stays forever (it is corrected)."""
     with database.atomic():
         article = lock_article(article_id)
+        if article.published_at is not None:
+            raise Conflict("A published article is never deleted; correct it instead "
+                           "(PATCH with a reason).")
         _lock_draft_notices(linked_notice_ids(article.id))
-        search.unindex(article.id)
         article.delete_instance()
         audit.record("article.deleted", "article", article.id, actor,
                      organization_id=article.organization_id,
@@ -101,13 +133,16 @@ def lock_article(article_id: int) -> Article:
     article = locked(Article.select().where(Article.id == article_id))
     if article is None:  # never there, or deleted meanwhile
         raise NotFound("article", f"No article {article_id}.")
-    organizations.check_own(article.organization_id, is_draft=False, what="article",
-                            detail=f"article {article_id}")
+    organizations.check_own(article.organization_id, is_draft=article.published_at is None,
+                            what="article", detail=f"article {article_id}")
     return article
 
 
-def get_article(article_id: int) -> Article:
-    article = Article.get_or_none(Article.id == article_id)
+def get_article(article_id: int, *, to_public: bool = False) -> Article:
+    """The article as its reader may see it: the caller (staff see their organisations' drafts
+    too), or with `to_public` anyone (what is published)."""
+    seen = Article.public() if to_public else organizations.visible(Article)
+    article = Article.select().where((Article.id == article_id) & seen).first()
     if article is None:
         raise NotFound("article", f"No article {article_id}.")
     return article
@@ -121,10 +156,11 @@ TOTAL_BOUND = 10_000
 def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
                 to: date | None, organization: int | None = None, *,
                 highest_ids: int | None = None) -> tuple[str, list]:
-    """The filters as a raw SQL condition on article rows, and its parameters; `highest_ids` as
-    in search.match_sql, when q is the only filter."""
+    """The filters as a raw SQL condition on published article rows (a search never reads a
+    draft), and its parameters; `highest_ids` as in search.match_sql, when q is the only filter
+    (SQLite's full-text index holds published articles only, so the bound counts them)."""
     param = database.param
-    clauses, params = [], []
+    clauses, params = [search.raw_sql(Article.public())], []
     if q:
         alone = not (kind or region or from_ or to or organization)
         found = search.match_sql(q, highest_ids=highest_ids if alone else None)
@@ -137,7 +173,7 @@ def _conditions(q: str | None, kind: str | None, region: str | None, from_: date
         if value:
             clauses.append(f"{column} {operator} {param}")
             params.append(value.isoformat() if isinstance(value, date) else value)
-    return " AND ".join(clauses) or "1 = 1", params
+    return " AND ".join(clauses), params
 
 
 def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
@@ -253,6 +289,31 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
     return answer_cache("articles").get(key, lambda: (answer(), None), encode=encode)
 
 
+def draft_page(*, q: str | None = None, kind: str | None = None, region: str | None = None,
+               from_: date | None = None, to: date | None = None, page: int = 1,
+               page_size: int = 20) -> dict:
+    """A page of the drafts (staff's), newest first, in the search's envelope. Drafts are in no
+    full-text index: `q` matches the title or body as written."""
+    query = Article.select(Article.id, Article.kind, Article.region,
+                           Article.published_on).where(Article.draft()
+                                                       & organizations.visible(Article))
+    if q:
+        query = query.where(Article.title.contains(q.strip()) | Article.body.contains(q.strip()))
+    for column, value in ((Article.kind, kind), (Article.region, region)):
+        if value:
+            query = query.where(column == value)
+    if from_:
+        query = query.where(Article.published_on >= from_)
+    if to:
+        query = query.where(Article.published_on <= to)
+    matches = list(query.order_by(Article.id.desc()).tuples())
+    offset = (page - 1) * page_size
+    ids = [match[0] for match in matches[offset:offset + page_size]]
+    return {"items": present(_read(ids), staff=True, q=q), "total": len(matches),
+            "total_relation": "eq", "page": page, "page_size": page_size,
+            "facets": _facets(matches)}
+
+
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:
     """API dicts; the public sees links to published notices only."""
     ids = [a.id for a in articles]
@@ -266,6 +327,7 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
     for article in articles:
         item = {field: getattr(article, field) for field in ITEM_FIELDS}
         item["organization_name"] = names.get(article.organization_id)
+        item["status"] = "draft" if article.published_at is None else "published"
         item["notice_ids"] = links[article.id]
         if q:
             item["snippet"] = textsearch.snippet(article.body, q, SNIPPET_CHARS)

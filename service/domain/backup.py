@@ -187,7 +187,7 @@ def _key_fields(model):
 
 def _after_import() -> None:
     """Rebuild what is derived: PostgreSQL id sequences and the SQLite full-text index."""
-    for article in Article.select():
+    for article in Article.select().where(Article.public()):  # drafts are in no search
         search.reindex(article)
     if not is_sqlite():
         for model in EXPORTED:

@@ -145,6 +145,17 @@ class Article(BaseModel):
     body_tokens = TextField(default="")
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
+    published_at = UTCDateTimeField(null=True)  # null: a draft, seen by staff only
+
+    @classmethod
+    def public(cls):
+        """Published: the public sees it, lists it, finds it; a draft is staff's alone."""
+        return cls.published_at.is_null(False)
+
+    @classmethod
+    def draft(cls):
+        """Not yet published (a partial index, article_drafts, lists them)."""
+        return cls.published_at.is_null(True)
 
 
 class NoticeArticle(BaseModel):

@@ -5,9 +5,9 @@ from datetime import date, datetime
 
 from service.domain import audit, organizations, windows
 from service.domain.contacts import clean_contacts
-from service.domain.errors import Conflict, Invalid, NotFound
+from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from service.domain.links import existing_ids, set_links
-from service.domain.models import Article, Contact, Notice, RosterEntry
+from service.domain.models import Article, Contact, Notice, NoticeArticle, RosterEntry
 from service.domain.presentation import present_one
 from service.domain.roster import clean_roster, insert_entries, roster_digest
 from service.domain.status import status_of, window_of
@@ -15,6 +15,11 @@ from service.infra.clock import utcnow
 from service.infra.db import database, locked
 
 EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
+# After its window closes a notice is a record: it is corrected or withdrawn only exceptionally.
+CLOSED_ROLE = "admin"
+CLOSED_CORRECTION = ("The notice has closed: its record is corrected only by an admin, with a "
+                     "reason; the correction is shown publicly with the earlier values.")
+CLOSED_WITHDRAWAL = "The notice has closed: only an admin withdraws a closed notice."
 
 
 def build_window(data: dict, default_timezone: str) -> windows.Window:
@@ -56,19 +61,25 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
 
 
 def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: str,
-                  region: str, may_correct: bool = True) -> Notice:
-    """Edit a draft, or correct a published notice (then `reason` is required and kept);
-    `may_correct` says whether the caller may correct (409 if it was published meanwhile)."""
+                  region: str, may_correct: bool = True, may_correct_closed: bool = True
+                  ) -> Notice:
+    """Edit a draft, or correct a published notice (then `reason` is required and kept, with
+    the earlier values: its public history, corrections.history); `may_correct` says whether
+    the caller may correct (409 if it was published meanwhile), `may_correct_closed` whether it
+    may correct a closed notice (an admin's exception; 403 if it closed meanwhile)."""
     window = build_window(data["window"], default_timezone) if "window" in data else None
     contacts = clean_contacts(data["contacts"], region) if "contacts" in data else None
     with database.atomic():
         notice = lock_notice(notice_id)
+        now = utcnow()  # the instant of the change: the rules and updated_at both read it
         is_correction = notice.published_at is not None
         if notice.withdrawn_at is not None:
             raise Conflict("A withdrawn notice cannot be changed.")
         if is_correction and not may_correct:
             raise Conflict("The notice was published meanwhile; correcting it needs the "
                            "publisher role.")
+        if is_correction and not may_correct_closed and status_of(notice, now) == "closed":
+            raise Forbidden(CLOSED_CORRECTION)
         if is_correction and "reason" not in data:
             raise Invalid("reason", "required", "required to correct a published notice")
         if is_correction and "window" in data:
@@ -76,7 +87,7 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
         if is_correction and contacts == []:
             raise Invalid("contacts", "required",
                           "a published notice keeps at least one contact")
-        before = present_one(notice, utcnow())
+        before = present_one(notice, now)
         changed = [field for field in EDITABLE_FIELDS if field in data]
         for field in changed:
             setattr(notice, field, data[field])
@@ -88,14 +99,16 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
             _replace_contacts(notice, contacts)
         if "article_ids" in data:
             article_ids = existing_ids(Article, data["article_ids"], "article_ids")
+            if is_correction:
+                _refuse_drafts(article_ids)
             if sorted(article_ids) != before["article_ids"]:
                 set_links(notice=notice, ids=article_ids)
-        after = present_one(notice, utcnow())
+        after = present_one(notice, now)
         changes = {key: [before[key], after[key]] for key in after
                    if before[key] != after[key] and key not in ("updated_at", "status")}
         if not changes:  # nothing changed: nothing to record
             return notice
-        notice.updated_at = utcnow()
+        notice.updated_at = now
         notice.save(only=[getattr(Notice, field) for field in [*changed, "updated_at"]])
         if is_correction:
             changes["reason"] = data["reason"]
@@ -124,6 +137,9 @@ def publish_notice(notice_id: int, actor: str, *, backdated: bool = False) -> No
             missing["contacts"] = ["at least one report number is required to publish"]
         if missing:
             raise Invalid.of(missing, "not_ready")
+        # Links change under this lock only (articles lock the notice to link it).
+        _refuse_drafts([link.article_id for link in
+                        NoticeArticle.select().where(NoticeArticle.notice == notice.id)])
         size, notice.roster_digest = roster_digest(notice.id)
         notice.published_at = notice.updated_at = now
         notice.save(only=[Notice.published_at, Notice.updated_at, Notice.roster_digest])
@@ -147,14 +163,20 @@ def delete_draft(notice_id: int, actor: str) -> None:
                      changes={"title": notice.title})
 
 
-def withdraw_notice(notice_id: int, reason: str, actor: str) -> Notice:
+def withdraw_notice(notice_id: int, reason: str, actor: str, *,
+                    may_withdraw_closed: bool = True) -> Notice:
+    """Withdraw a published notice, the reason shown to the public; a closed one only when
+    `may_withdraw_closed` (an admin's exception, as for its corrections)."""
     with database.atomic():
         notice = lock_notice(notice_id)
         if notice.published_at is None:
             raise Conflict("A draft is not withdrawn; it is simply not published.")
         if notice.withdrawn_at is not None:
             raise Conflict("The notice is already withdrawn.")
-        notice.withdrawn_at = notice.updated_at = utcnow()
+        now = utcnow()
+        if not may_withdraw_closed and status_of(notice, now) == "closed":
+            raise Forbidden(CLOSED_WITHDRAWAL)
+        notice.withdrawn_at = notice.updated_at = now
         notice.withdrawal_reason = reason
         notice.save(only=[Notice.withdrawn_at, Notice.updated_at, Notice.withdrawal_reason])
         audit.record("notice.withdrawn", "notice", notice.id, actor, changes={"reason": reason},
@@ -244,6 +266,16 @@ def _draft_for_roster_change(notice_id: int) -> Notice:
     if notice.published_at is not None:
         raise Conflict("The roster of a published notice cannot change.")
     return notice
+
+
+def _refuse_drafts(article_ids: list[int]) -> None:
+    """A published notice links published articles only (the public sees its whole list)."""
+    drafts = sorted(article.id for article in Article.select(Article.id).where(
+        Article.id.in_(article_ids) & Article.draft())) if article_ids else []
+    if drafts:
+        raise Conflict("A published notice links published articles only; not published yet: "
+                       f"article {', '.join(map(str, drafts))}. Publish them first, or leave "
+                       "them out.")
 
 
 def _replace_contacts(notice: Notice, contacts: list[dict]) -> None:

@@ -139,15 +139,19 @@ def acts_for(organization_id: int | None) -> bool:
     return scope is None or organization_id in scope
 
 
-def visible_notices():
-    """SQL: the notices the caller sees: published ones, and the drafts of its organisations
-    (every draft for an admin)."""
+def visible(model):
+    """SQL: the notices or articles (`model`) the caller sees: published ones, and the drafts of
+    its organisations (every draft for an admin)."""
     scope = auth.caller_scope()
     if scope is None:
-        return Notice.id.is_null(False)
+        return model.id.is_null(False)
     if not scope:
-        return Notice.public()
-    return Notice.public() | Notice.organization.in_(scope)
+        return model.public()
+    return model.public() | model.organization.in_(scope)
+
+
+def visible_notices():
+    return visible(Notice)
 
 
 def check_own(organization_id: int | None, *, is_draft: bool, what: str,

@@ -121,18 +121,23 @@ def actor_name() -> str:
     return f"token:{token.id}:{token.label}" if token else PUBLIC
 
 
+def demand(role: str, unauthenticated: str = "This action needs a staff token.") -> None:
+    """401 without a valid token (saying `unauthenticated`), 403 when the role is too low: for a
+    view whose arguments decide whether it needs a role at all (require, for all its calls)."""
+    token = caller()
+    if token is None:
+        abort(401, message=unauthenticated, headers={"WWW-Authenticate": "Bearer"})
+    if not role_allows(token.role, role):
+        abort(403, message=f"This action needs the {role} role.")
+
+
 def require(role: str):
     """View decorator: 401 without a valid token, 403 when the role is too low."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            token = caller()
-            if token is None:
-                abort(401, message="This action needs a staff token.",
-                      headers={"WWW-Authenticate": "Bearer"})
-            if not role_allows(token.role, role):
-                abort(403, message=f"This action needs the {role} role.")
+            demand(role)
             return view(*args, **kwargs)
 
         wrapper._required_role = role

@@ -11,6 +11,7 @@ from service.migrations import (
     v0004_roster_integrity,
     v0005_article_grams,
     v0006_organizations,
+    v0007_article_publication,
 )
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
@@ -19,7 +20,8 @@ from service.migrations import (
 # frozen it built the tables from the models of its day, so a database it made may already have
 # what a later migration adds: check first (IF NOT EXISTS, get_columns).
 MIGRATIONS = [(1, v0001_initial), (2, v0002_search_speed), (3, v0003_article_title_index),
-              (4, v0004_roster_integrity), (5, v0005_article_grams), (6, v0006_organizations)]
+              (4, v0004_roster_integrity), (5, v0005_article_grams), (6, v0006_organizations),
+              (7, v0007_article_publication)]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL

@@ -39,7 +39,7 @@ NAME_ERROR_DEFAULT = "无法识别这个姓名，请检查后重新输入。"
 # What was not found, by the `what` of the domain's NotFound.
 NOT_FOUND_TEXTS = {
     "notice": "这份公示不存在，或者尚未发布。",
-    "article": "这篇文章不存在，或者已被删除。",
+    "article": "这篇文章不存在，或者尚未发布。",
     "organization": "这个单位不存在。",
 }
 

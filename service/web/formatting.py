@@ -54,6 +54,39 @@ def cn_datetime(moment: datetime) -> str:
     return f"{cn_date(moment.date())} {moment:%H:%M}"
 
 
+CORRECTED_FIELD_LABELS = {"title": "标题", "category": "类别", "issuer": "发布单位",
+                          "issued_on": "发布日期", "body": "正文", "window": "公示期",
+                          "contacts": "举报电话", "article_ids": "相关文章"}
+
+
+def correction_view(correction: dict, timezone: str) -> dict:
+    """One correction as the notice page lists it: when (local date), why, and each field's
+    earlier and new value in words (the body, too long to repeat, is only named)."""
+
+    def words(field: str, value) -> str:
+        if value in (None, [], ""):
+            return "（无）"
+        if field == "contacts":
+            return "；".join(f"{c['label']} {c['number']}" for c in value)
+        if field == "article_ids":
+            return "、".join(f"第 {article_id} 篇" for article_id in value)
+        if field == "issued_on":
+            return cn_date(date.fromisoformat(value))
+        if field == "window":
+            start, end = (date.fromisoformat(value[key]) for key in ("start", "end"))
+            return f"{cn_date(start)}至{cn_date(end)}"
+        return str(value)
+
+    return {
+        "on": cn_local_date(correction["at"], timezone),
+        "reason": correction["reason"],
+        "changes": [{"label": CORRECTED_FIELD_LABELS[field],
+                     "before": None if field == "body" else words(field, change["before"]),
+                     "after": None if field == "body" else words(field, change["after"])}
+                    for field, change in correction["changes"].items()],
+    }
+
+
 def window_view(window: dict | None, status: str, now: datetime) -> dict | None:
     """The window in words: dates (with times when it does not span whole days) and a countdown."""
     if window is None:

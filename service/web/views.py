@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from schemas.common import MAX_QUERY_LENGTH
-from service.domain import articles, notices, organizations, textsearch
+from service.domain import articles, corrections, notices, organizations, textsearch
 from service.domain.errors import Invalid
 from service.domain.folding import query_pinyin_key
 from service.domain.models import Article, Notice, RosterEntry
@@ -25,6 +25,7 @@ from service.web.formatting import (
     TYPED_PINYIN_LABEL,
     article_view,
     cn_local_date,
+    correction_view,
     excerpt,
     match_explanation,
     notice_view,
@@ -45,6 +46,7 @@ ROSTER_PAGE_SIZE = 500
 ARTICLES_PAGE_SIZE = 20
 MAX_PAGE = 100_000
 DESCRIPTION_LENGTH = 120
+CORRECTIONS_SHOWN = 100  # corrections are exceptional; the API pages through any more
 ECHO_LIMIT = 100  # how much of a refused input is shown back in the form
 
 STYLESHEET = Path(__file__).parent / "static" / "site.css"
@@ -174,8 +176,9 @@ def notice(notice_id: int):
                                      notice_id=notice_id, q=query_text or None,
                                      _anchor="roster"),
         }
-    linked = list(Article.select().where(Article.id.in_(item["article_ids"]))
+    linked = list(Article.select().where(Article.id.in_(item["article_ids"]) & Article.public())
                   .order_by(Article.published_on.desc(), Article.id)) if item["article_ids"] else []
+    corrected = corrections.history(row.id, page_size=CORRECTIONS_SHOWN)
     return render_page(
         "notice.html", status=status, notice=item, roster=roster,
         query=query_text[:ECHO_LIMIT], filter_error=filter_error, by_pinyin=by_pinyin,
@@ -184,6 +187,8 @@ def notice(notice_id: int):
         withdrawn_on=row.withdrawn_at and cn_local_date(row.withdrawn_at, row.timezone),
         articles=[article_view({"id": a.id, "title": a.title, "kind": a.kind,
                                 "published_on": a.published_on}) for a in linked],
+        corrections=[correction_view(c, row.timezone) for c in corrected["items"]],
+        corrections_total=corrected["total"],
     )
 
 
@@ -212,7 +217,7 @@ def organization(organization_id: int):
 def article(article_id: int):
     """An article with the published notices linked to it."""
     now = utcnow()
-    row = articles.get_article(article_id)
+    row = articles.get_article(article_id, to_public=True)
     item = articles.present_one(row, staff=False)
     linked = list(Notice.select().where(Notice.id.in_(item["notice_ids"]))
                   .order_by(Notice.id.desc())) if item["notice_ids"] else []
