@@ -74,6 +74,7 @@ def test_round_trip_sqlite_postgres_sqlite_loses_nothing(tmp_path, restore_url):
         articles.update_article(article.id, {"body": "显示面板取得突破。", "reason": "更正"},
                                 "test")
         articles.create_article({"title": "面板草稿", "kind": "news", "source": "测试",
+                                 "organization_id": testing,
                                  "body": "显示面板草稿。", "published_on": date(2024, 2, 2)},
                                 "test")
     first, second, third = (tmp_path / f"{n}.jsonl" for n in (1, 2, 3))

@@ -16,6 +16,7 @@ from peewee import TextField
 
 from service import create_app
 from service.domain import articles, models
+from service.domain.organizations import ensure_organization
 from service.domain.textsearch import index_tokens
 from service.infra.clock import utcnow
 from service.infra.db import database, is_sqlite
@@ -162,7 +163,9 @@ def test_migration_7_publishes_the_articles_already_there(empty_database_url):
         assert articles.search_page()["total"] == 2
         assert articles.search_page(kind="news")["facets"]["kind"] == {"news": 2}
         created = articles.create_article({"title": "集成电路草稿", "kind": "news",
-                                           "source": "测试", "published_on": date(2024, 2, 1)},
+                                           "source": "测试", "published_on": date(2024, 2, 1),
+                                           "organization_id": ensure_organization("测试",
+                                                                                  "test").id},
                                           "test")
         assert articles.search_page(q="集成电路")["total"] == 1  # a draft is in no search
         articles.publish_article(created.id, "test")

@@ -290,16 +290,17 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
 
 
 def draft_page(*, q: str | None = None, kind: str | None = None, region: str | None = None,
-               from_: date | None = None, to: date | None = None, page: int = 1,
-               page_size: int = 20) -> dict:
-    """A page of the drafts (staff's), newest first, in the search's envelope. Drafts are in no
-    full-text index: `q` matches the title or body as written."""
-    query = Article.select(Article.id, Article.kind, Article.region,
-                           Article.published_on).where(Article.draft()
+               from_: date | None = None, to: date | None = None,
+               organization: int | None = None, page: int = 1, page_size: int = 20) -> dict:
+    """A page of the drafts the caller sees (its organisations'), newest first, in the search's
+    envelope. Drafts are in no full-text index: `q` matches the title or body as written."""
+    query = Article.select(Article.id, Article.kind, Article.region, Article.published_on,
+                           Article.organization).where(Article.draft()
                                                        & organizations.visible(Article))
     if q:
         query = query.where(Article.title.contains(q.strip()) | Article.body.contains(q.strip()))
-    for column, value in ((Article.kind, kind), (Article.region, region)):
+    for column, value in ((Article.kind, kind), (Article.region, region),
+                          (Article.organization, organization)):
         if value:
             query = query.where(column == value)
     if from_:
@@ -315,12 +316,13 @@ def draft_page(*, q: str | None = None, kind: str | None = None, region: str | N
 
 
 def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:
-    """API dicts; the public sees links to published notices only."""
+    """API dicts; the public sees links to published notices only, staff also to their
+    organisations' drafts."""
     ids = [a.id for a in articles]
     links = defaultdict(list)
-    query = NoticeArticle.select().join(Notice).where(NoticeArticle.article.in_(ids))
-    if not staff:
-        query = query.where(Notice.public())
+    query = NoticeArticle.select().join(Notice).where(
+        NoticeArticle.article.in_(ids) & (organizations.visible_notices() if staff
+                                          else Notice.public()))
     for link in query.order_by(NoticeArticle.notice):
         links[link.article_id].append(link.notice_id)
     items, names = [], organizations.names_of(a.organization_id for a in articles)

@@ -43,7 +43,8 @@ def create_notice(data: dict, actor: str, *, default_timezone: str, region: str)
         raise error.under("roster") from None
     with database.atomic():
         organization_id = organizations.organization_for_new(data.get("organization_id"))
-        article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids")
+        article_ids = existing_ids(Article, data.get("article_ids", []), "article_ids",
+                                   organizations.visible(Article))
         notice = Notice.create(
             **audit.fresh_id(Notice, "notice"),
             organization=organization_id,
@@ -98,7 +99,8 @@ def update_notice(notice_id: int, data: dict, actor: str, *, default_timezone: s
         if contacts is not None and contacts != before["contacts"]:
             _replace_contacts(notice, contacts)
         if "article_ids" in data:
-            article_ids = existing_ids(Article, data["article_ids"], "article_ids")
+            article_ids = existing_ids(Article, data["article_ids"], "article_ids",
+                                       organizations.visible(Article))
             if is_correction:
                 _refuse_drafts(article_ids)
             if sorted(article_ids) != before["article_ids"]:

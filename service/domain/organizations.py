@@ -34,6 +34,8 @@ def _cleaned(data: dict, region: str) -> dict:
     values = {key: data[key] for key in FIELDS if key in data}
     if "name" in values:
         values["name"] = values["name"].strip()
+        if not values["name"]:
+            raise Invalid("name", "empty", "an organization's name is more than spaces")
     if "uscc" in values:
         values["uscc"] = clean_uscc(values["uscc"])
     if "contacts" in values:
