@@ -32,7 +32,8 @@ class ArticleUpdateSchema(ArticleFieldsSchema):
 
 class ArticleCreateSchema(CreateSchema, ArticleFieldsSchema):
     REQUIRED = ("title", "kind", "published_on")
-    source = Text(load_default="中国电子报", validate=validate.Length(min=1, max=200))
+    source = Text(validate=validate.Length(min=1, max=200), metadata={
+        "description": "The source as printed; by default the article's organisation's name"})
     organization_id = resource_id(metadata={
         "description": "The organization the article belongs to: required from an admin's token "
                        "or one acting for several; a token acting for one gives its own."})

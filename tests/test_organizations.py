@@ -104,6 +104,8 @@ def test_a_notice_cannot_stand_beside_another_organisations_draft_article(client
                           json={"article_ids": [theirs]})
 
     assert created.status_code == edited.status_code == 422
+    assert client.get(f"/api/v1/articles/{theirs}",
+                      token=tokens["admin"]).json()["source"] == "乙报社"  # its organisation
     assert "article_ids.0" in created.json()["errors"]
     article = client.get(f"/api/v1/articles/{theirs}", token=tokens["admin"]).json()
     assert article["notice_ids"] == []

@@ -31,6 +31,8 @@ def create_article(data: dict, actor: str) -> Article:
         _lock_draft_notices(set(notice_ids))
         article = Article(**audit.fresh_id(Article, "article"), organization=organization_id,
                           **{f: data[f] for f in ARTICLE_FIELDS if f in data})
+        if "source" not in data:  # printed by its organisation unless said otherwise
+            article.source = organizations.get_organization(organization_id).name
         search.tokenize(article)
         article.save(force_insert=True)
         set_links(article=article, ids=notice_ids)
