@@ -2,7 +2,16 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .common import CreateSchema, Day, PageArgsSchema, Text, page_schema, query_text, resource_id
+from .common import (
+    REASON,
+    CreateSchema,
+    Day,
+    PageArgsSchema,
+    Text,
+    page_schema,
+    query_text,
+    resource_id,
+)
 
 KINDS = ("meeting", "policy", "news")
 STATUSES = ("draft", "published")
@@ -24,7 +33,7 @@ class ArticleFieldsSchema(Schema):
 
 class ArticleUpdateSchema(ArticleFieldsSchema):
     reason = Text(
-        validate=validate.Length(min=1, max=2000),
+        validate=REASON,
         metadata={"description": "Required when correcting a published article (publisher); "
                                  "the audit keeps it with the earlier values."},
     )

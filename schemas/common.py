@@ -60,6 +60,19 @@ class Text(fields.String):
         self.validators.insert(0, Matches(pattern or (LINES if lines else ONE_LINE), pattern_error))
 
 
+class NotBlank(validate.Validator):
+    """Something besides spaces (any Unicode whitespace, 　 included)."""
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise ValidationError("must say something besides spaces")
+        return value
+
+
+# Why a record was corrected or withdrawn, as the public reads it.
+REASON = [validate.Length(min=1, max=2000), NotBlank()]
+
+
 class WithinCalendar(validate.Validator):
     """A date (or an instant's own local date) between FIRST_DAY and LAST_DAY; apispec documents
     `regex` as the pattern of the field's text."""

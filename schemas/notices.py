@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, pre_load, validate
 
 from .common import (
+    REASON,
     CreateSchema,
     Day,
     Instant,
@@ -116,7 +117,7 @@ class NoticeCreateSchema(CreateSchema, NoticeFieldsSchema):
 
 class NoticeUpdateSchema(NoticeFieldsSchema):
     reason = Text(
-        validate=validate.Length(min=1, max=2000),
+        validate=REASON,
         metadata={"description": "Required when correcting a published notice."},
     )
 
@@ -163,7 +164,7 @@ class PublishSchema(Schema):
 
 
 class WithdrawSchema(Schema):
-    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=REASON)
 
 
 class ExtendToDaySchema(Schema):

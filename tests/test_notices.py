@@ -345,10 +345,11 @@ def test_withdraw_twice_conflicts(client, tokens):
     assert client.get(f"{NOTICES}/{notice['id']}").json()["withdrawal_reason"] == "撤回"
 
 
-def test_withdraw_needs_a_reason(client, tokens):
+@pytest.mark.parametrize("body", [{}, {"reason": "   "}, {"reason": "\u3000\n"}])
+def test_withdraw_needs_a_reason(client, tokens, body):
     notice = create_published(client, tokens)
 
-    response = client.post(f"{NOTICES}/{notice['id']}/withdraw", json={},
+    response = client.post(f"{NOTICES}/{notice['id']}/withdraw", json=body,
                            token=tokens["publisher"])
 
     assert_problem(response, 422, "reason")
@@ -383,10 +384,11 @@ def test_editor_cannot_correct_a_published_notice(client, tokens):
     assert client.get(f"{NOTICES}/{notice['id']}").json()["title"] == SEED_TITLE
 
 
-def test_correcting_a_published_notice_needs_a_reason(client, tokens):
+@pytest.mark.parametrize("reason", [{}, {"reason": " \u3000 "}])
+def test_correcting_a_published_notice_needs_a_reason(client, tokens, reason):
     notice = create_published(client, tokens, window=future_window())
 
-    response = client.patch(f"{NOTICES}/{notice['id']}", json={"title": "更正后的标题"},
+    response = client.patch(f"{NOTICES}/{notice['id']}", json={"title": "更正后的标题", **reason},
                             token=tokens["publisher"])
 
     assert_problem(response, 422, "reason")
