@@ -154,6 +154,15 @@ def db(app):
 
 
 @pytest.fixture
+def empty_db(empty_database_url):
+    """A connection to a database with no tables yet."""
+    create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
+    with database.connection_context():
+        yield database
+    database.close_all()
+
+
+@pytest.fixture
 def gunicorn(tmp_path):
     """Start the real gunicorn on a database URL; returns (base_url, process, log_path)."""
     started = []

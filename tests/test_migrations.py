@@ -72,15 +72,6 @@ def _postgres_schema(db) -> dict:
     return schema
 
 
-@pytest.fixture
-def empty_db(empty_database_url):
-    """A connection to a database with no tables yet."""
-    create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
-    with database.connection_context():
-        yield database
-    database.close_all()
-
-
 def dialect() -> str:
     return "sqlite" if is_sqlite() else "postgres"
 

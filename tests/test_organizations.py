@@ -336,16 +336,6 @@ def owners(db) -> dict:
     return found
 
 
-@pytest.fixture
-def empty_db(empty_database_url):
-    from service import create_app
-
-    create_app({"DATABASE_URL": empty_database_url, "TESTING": True})
-    with database.connection_context():
-        yield database
-    database.close_all()
-
-
 def test_migration_6_on_a_generated_registry(empty_database_url, tmp_path):
     """bench/generate.py at a small scale, then the registry as it stood before migration 6 (its
     organisations unknown), then the migration: every row gets the organisation it names."""
