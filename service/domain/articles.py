@@ -140,10 +140,10 @@ def lock_article(article_id: int) -> Article:
     return article
 
 
-def get_article(article_id: int, *, to_public: bool = False) -> Article:
+def get_article(article_id: int, *, public_only: bool = False) -> Article:
     """The article as its reader may see it: the caller (staff see their organisations' drafts
-    too), or with `to_public` anyone (what is published)."""
-    seen = Article.public() if to_public else organizations.visible(Article)
+    too), or with `public_only` anyone (what is published)."""
+    seen = Article.public() if public_only else organizations.visible(Article)
     article = Article.select().where((Article.id == article_id) & seen).first()
     if article is None:
         raise NotFound("article", f"No article {article_id}.")

@@ -217,7 +217,7 @@ def organization(organization_id: int):
 def article(article_id: int):
     """An article with the published notices linked to it."""
     now = utcnow()
-    row = articles.get_article(article_id, to_public=True)
+    row = articles.get_article(article_id, public_only=True)
     item = articles.present_one(row, staff=False)
     linked = list(Notice.select().where(Notice.id.in_(item["notice_ids"]))
                   .order_by(Notice.id.desc())) if item["notice_ids"] else []
