@@ -1,6 +1,7 @@
 """Shapes shared by every resource: problems, pagination, and the field types every input uses."""
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -66,6 +67,17 @@ class NotBlank(validate.Validator):
     def __call__(self, value: str) -> str:
         if not value.strip():
             raise ValidationError("must say something besides spaces")
+        return value
+
+
+class Visible(validate.Validator):
+    """No invisible format characters (zero-width spaces and joiners, direction overrides): a
+    name that identifies its bearer reads as it is stored (甲报社 and 甲\u200b报社 are two)."""
+
+    def __call__(self, value: str) -> str:
+        hidden = next((char for char in value if unicodedata.category(char) == "Cf"), None)
+        if hidden is not None:
+            raise ValidationError(f"contains an invisible character (U+{ord(hidden):04X})")
         return value
 
 

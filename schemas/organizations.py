@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
-from .common import PageArgsSchema, Text, query_text
+from .common import PageArgsSchema, Text, Visible, query_text
 from .notices import ContactInputSchema, ContactSchema, NoticeSchema
 
 
 class OrganizationFieldsSchema(Schema):
-    name = Text(validate=validate.Length(min=1, max=200),
+    name = Text(validate=[validate.Length(min=1, max=200), Visible()],
                 metadata={"description": "Its Chinese name, as printed",
                           "example": "示例市新闻出版局"})
     uscc = Text(allow_none=True, validate=validate.Length(min=1, max=32), metadata={

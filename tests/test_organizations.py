@@ -56,6 +56,8 @@ def test_an_admin_registers_an_organization_that_the_public_reads(client, tokens
     ({"uscc": VALID_USCC}, "name"),
     ({"name": "   "}, "name"),  # spaces only: stored stripped, it would be no name at all
     ({"name": "\u3000\u3000"}, "name"),
+    ({"name": "甲\u200b报社"}, "name"),  # a lookalike of 甲报社: zero-width space
+    ({"name": "\u202e社报甲"}, "name"),  # right-to-left override
 ])
 def test_bad_organizations_are_refused_naming_the_field(client, tokens, fields, field):
     response = client.post(ORGS, token=tokens["admin"], json=fields)
