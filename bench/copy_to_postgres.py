@@ -36,8 +36,16 @@ def copied_columns(target, table: str) -> list[str]:
 
 
 def copy_table(source, target, table: str) -> int:
+    """The rows the target lacks: those past its highest id (all of them into an empty table)."""
     columns = copied_columns(target, table)
-    rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}")
+    with target.cursor() as cursor:
+        cursor.execute(f"SELECT {'max(id)' if 'id' in columns else 'count(*)'} FROM {table}")
+        (present,) = cursor.fetchone()
+    if "id" not in columns and present:
+        return 0
+    past = " WHERE id > ?" if "id" in columns else ""
+    rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}{past}",
+                          (present or 0,) if past else ())
     count = 0
     while chunk := rows.fetchmany(CHUNK):
         buffer = io.StringIO()
@@ -59,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sqlite_file")
     parser.add_argument("postgres_url")
+    parser.add_argument("--tables", default=",".join(TABLES),
+                        help="these only (a table is copied in parts by id: the articles can go "
+                             "while the generator still writes the notices)")
     args = parser.parse_args(argv)
     source = sqlite3.connect(f"file:{args.sqlite_file}?mode=ro", uri=True)
     target = psycopg2.connect(args.postgres_url)
@@ -68,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             cursor.execute("SELECT count(*) FROM notice")
             if cursor.fetchone()[0]:
                 sys.exit("the database already holds notices: give an empty, migrated one")
-        for table in TABLES:
+        for table in (t for t in TABLES if t in args.tables.split(",")):
             log(f"{table}: {copy_table(source, target, table):,} rows")
         version = source.execute("SELECT version FROM data_version").fetchone()[0]
         with target.cursor() as cursor:
