@@ -321,6 +321,25 @@ class Server:
             seconds[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
         return seconds
 
+    def worker_memory(self) -> list[dict]:
+        """Each worker's memory in MB: RSS (every page it maps, shared ones included), PSS (shared
+        pages divided among the processes sharing them) and USS (its private pages only)."""
+        memory = []
+        for pid in self.pids():
+            if pid == self.process.pid:
+                continue
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kb = {line.split(":")[0]: int(line.split()[1]) for line in
+                  (status + rollup).splitlines() if line.split()[-1:] == ["kB"]}
+            memory.append({"pid": pid, "rss_mb": round(kb["VmRSS"] / 1024, 1),
+                           "pss_mb": round(kb["Pss"] / 1024, 1),
+                           "uss_mb": round((kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, 1)})
+        return memory
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -637,6 +656,8 @@ def main(argv: list[str] | None = None) -> int:
                     result["runs"][f"{scenario}@{connections}"].append(measured)
                     log(f"run {run + 1}/{args.runs} {scenario} × {connections}: "
                         f"{json.dumps(measured)}")
+        # After every run, with the caches as full as the runs made them (issue 16: ≤ 120 MB).
+        result["worker_memory"] = server.worker_memory()
     finally:
         exit_code = server.stop()
     result["gunicorn_exit"] = exit_code
@@ -654,6 +675,10 @@ def main(argv: list[str] | None = None) -> int:
                    if f"{s}@{connections}" in result["medians"]}
         print(table(f"{label} ({args.client}, {connections} connections, {args.duration} s × "
                     f"{args.runs} runs)", medians))
+    if result.get("worker_memory"):
+        print("worker memory after the runs (MB): " + ", ".join(
+            f"pid {m['pid']}: RSS {m['rss_mb']}, PSS {m['pss_mb']}, USS {m['uss_mb']}"
+            for m in result["worker_memory"]))
     log(f"results in {path}")
     return 0
 
