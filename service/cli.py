@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from tqdm import tqdm
 
 from schemas.common import MAX_NAME_LENGTH
 from service.domain import notices, organizations, tokens
@@ -157,6 +156,8 @@ def import_roster_command(notice_id, file):
             rows = read_roster(file.read_bytes(), file.name)
         except RosterFileError as error:
             raise click.ClickException(_format_errors(error.errors)) from None
+        from tqdm import tqdm  # for this command only: not loaded in every web worker
+
         with tqdm(total=len(rows), unit="name", desc="importing") as bar:
             try:
                 added = notices.add_roster_entries(

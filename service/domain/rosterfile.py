@@ -10,9 +10,6 @@ from itertools import islice
 from pathlib import PurePath
 from xml.parsers import expat
 
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-
 from service.domain.errors import Invalid
 from service.domain.names import OPTIONAL_MAX, clean_name, clean_optional
 
@@ -30,7 +27,8 @@ MAX_UNPACKED_BYTES = 64 * MIB
 MAX_COMPRESSION_RATIO = 100  # per member, for members over 1 MiB
 MAX_WHOLE_PART_BYTES = 4 * MIB  # XML parts openpyxl parses whole (styles, workbook…)
 MAX_SHARED_STRINGS = 500_000
-SHARED_STRING_TAG = f"{SHEET_MAIN_NS}}}si"  # as expat names it
+# openpyxl's SHEET_MAIN_NS, then the tag, as expat names it
+SHARED_STRING_TAG = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
 
 HEADERS = {
     "name": "name",
@@ -201,6 +199,10 @@ def _open_workbook(data: bytes, budget: Budget):
     """The workbook in read-only mode, once its parts are known to unpack to a bounded size.
     Does what openpyxl.load_workbook does (checked against openpyxl 3.1.5), with the checks
     between reading the manifest and reading the rest."""
+    # Imported here: openpyxl (6 MB) is needed for spreadsheet uploads only, not in every worker.
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     members = reader.archive.infolist()
     if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
