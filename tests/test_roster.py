@@ -132,6 +132,33 @@ def test_post_a_list_of_entries_appends_them_in_order(client, tokens):
     assert detail["roster_size"] == 5
 
 
+def test_added_entries_take_new_ids_in_roster_order_with_their_pinyin(client, tokens):
+    """The ids a roster write gives its entries are theirs in roster order (they are given
+    before the insert, not read back), and each entry's pinyin keys are filed under its own id,
+    also after the entry with the largest id was removed."""
+    notice = create(client, tokens)
+    last = roster(client, notice["id"], token=tokens["editor"])["items"][-1]
+    assert client.delete(f"{NOTICES}/{notice['id']}/roster/{last['id']}",
+                         token=tokens["editor"]).status_code == 204
+
+    response = client.post(f"{NOTICES}/{notice['id']}/roster", token=tokens["editor"],
+                           json=[{"name": "赵六"}, {"name": "钱七"}, {"name": "孙八"}])
+
+    assert response.status_code == 201, response.text
+    added = [(e["id"], e["position"], e["name"]) for e in response.json()]
+    listed = [(e["id"], e["position"], e["name"])
+              for e in roster(client, notice["id"], token=tokens["editor"])["items"]]
+    assert listed[2:] == added and [position for _, position, _ in added] == [3, 4, 5]
+    ids = [entry_id for entry_id, _, _ in listed]
+    assert len(set(ids)) == 5 and ids[2:] == sorted(ids[2:]) and ids[2] > max(ids[:2])
+    client.post(f"{NOTICES}/{notice['id']}/publish", token=tokens["publisher"],
+                json={"backdated": True})
+    for entry_id, _, name in added:
+        pinyin = {"赵六": "zhao liu", "钱七": "qian qi", "孙八": "sun ba"}[name]
+        check = client.get("/api/v1/names", params={"q": pinyin}).json()
+        assert [m["entry_id"] for m in check["matches"]] == [entry_id]
+
+
 def test_entries_keep_backslashes_and_copy_markers_verbatim(client, tokens):
     # PostgreSQL loads rosters with COPY, whose text format gives a backslash, \N and \t meanings.
     odd = [{"name": "Ali\\N", "organization": "C:\\报社\\t", "credential_no": "\\N"},

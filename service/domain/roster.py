@@ -9,7 +9,7 @@ from service.domain.errors import Invalid
 from service.domain.folding import name_keys, pinyin_keys
 from service.domain.models import AuditEvent, Notice, RosterEntry
 from service.domain.names import OPTIONAL_MAX, clean_optional
-from service.infra.db import insert_rows
+from service.infra.db import insert_rows, reserve_ids
 
 
 def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
@@ -58,7 +58,7 @@ def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
 PROGRESS_BATCH = 2000
 
 
-ROSTER_COLUMNS = ("notice_id", "position", "name", "exact_key", "variant_key", "organization",
+ROSTER_COLUMNS = ("id", "notice_id", "position", "name", "exact_key", "variant_key", "organization",
                   "credential_no")
 
 
@@ -66,20 +66,17 @@ def insert_entries(notice: Notice, cleaned: list[dict], last: int = 0,
                    progress=None) -> list[int]:
     """Insert after position `last`, with every name's pinyin keys; returns the new ids in order.
     `progress(n)` hears of each batch of names."""
-    rows = [(notice.id, last + offset, e["name"], e["exact_key"], e["variant_key"],
+    entry_ids = reserve_ids("roster_entry", len(cleaned))
+    rows = [(entry_id, notice.id, last + offset, e["name"], e["exact_key"], e["variant_key"],
              e.get("organization"), e.get("credential_no"))
-            for offset, e in enumerate(cleaned, start=1)]
+            for offset, (entry_id, e) in enumerate(zip(entry_ids, cleaned, strict=True), start=1)]
     for start in range(0, len(rows), PROGRESS_BATCH):
         batch = rows[start:start + PROGRESS_BATCH]
         insert_rows("roster_entry", ROSTER_COLUMNS, batch)
         if progress:
             progress(len(batch))
-    entry_ids = [entry_id for (entry_id,) in RosterEntry.select(RosterEntry.id).where(
-        (RosterEntry.notice == notice.id) & (RosterEntry.position > last))
-        .order_by(RosterEntry.position).tuples()]
     insert_rows("roster_pinyin", ("entry_id", "key"),
-                [(entry_id, key) for entry_id, (_, _, name, *_) in zip(entry_ids, rows, strict=True)
-                 for key in pinyin_keys(name)])
+                [(entry_id, key) for entry_id, _, _, name, *_ in rows for key in pinyin_keys(name)])
     return entry_ids
 
 

@@ -192,6 +192,23 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
         cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", io.StringIO(text))
 
 
+def reserve_ids(table: str, count: int) -> list[int]:
+    """The ids, in order, that the next `count` rows of `table` take by its own numbering, so a
+    bulk insert can give them and need not read them back. Call inside the write transaction:
+    on SQLite it holds the write lock, so no other row can take them meanwhile."""
+    if count == 0:
+        return []
+    if is_sqlite():
+        # What SQLite gives a row itself (an INTEGER PRIMARY KEY without AUTOINCREMENT): one
+        # more than the largest id.
+        largest = database.execute_sql(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
+        return list(range(largest + 1, largest + 1 + count))
+    rows = database.execute_sql(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        (table, count)).fetchall()
+    return sorted(row[0] for row in rows)
+
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
