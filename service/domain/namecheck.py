@@ -1,11 +1,10 @@
 """The public name check: is this name on a published roster, exactly, as a variant, or by sound?"""
 
-from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from peewee import Case, fn
+from peewee import JOIN, SQL, Case, Select, Table, fn
 
 from service.domain.errors import Invalid
 from service.domain.folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
@@ -13,7 +12,7 @@ from service.domain.models import Contact, Notice, RosterEntry, RosterPinyin
 from service.domain.presentation import contact_dict, credential_last4, window_dict
 from service.domain.status import STATUS_ORDER, public_roster_condition, status_of, status_rank
 from service.infra.cache import answer_cache, versioned_memo
-from service.infra.db import Prepared
+from service.infra.db import Prepared, database
 
 MATCH_ORDER = ("exact", "variant", "pinyin")
 # Matches of each kind in one answer; the rest of a kind follow page by page (`next`).
@@ -40,114 +39,140 @@ def check_name(query: str, now: datetime, *, kind: str | None = None, cursor: st
 
 def _check_name(query: str, now: datetime, paged: str | None,
                 after: tuple | None) -> tuple[dict, datetime | None]:
-    # The query is folded here, once: every condition below takes its keys.
+    # The query is folded here, once: the statement takes its keys.
     _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
     readings = sorted({typed_pinyin} if typed_pinyin else pinyin_keys(query)) or [""]
-    keys = {"exact": {"exact": exact, "variant": variant},
-            "variant": {"exact": exact, "variant": variant},
-            "pinyin": {"variant": variant} | {f"reading{i}": key for i, key in enumerate(readings)}}
-    rows, totals, next_links, best_rank, next_change = [], {}, {}, {}, None
-    for kind in MATCH_ORDER:
-        shape = (kind, len(readings) if kind == "pinyin" else 0)
-        page = []
-        if paged is None or kind == paged:
-            cursor = (dict(zip(("after_rank", "after_notice", "after_position", "after_entry"),
-                               after, strict=True)) if kind == paged else {})
-            page = _PAGE.rows((*shape, bool(cursor)), now=now, **keys[kind], **cursor)
-        if paged is None and len(page) <= MATCHES_PER_PAGE:
-            totals[kind] = len(page)
-            best_rank[kind] = min((row[-1] for row in page), default=None)
-        else:
-            totals[kind], best_rank[kind], upcoming = _SUMMARY.rows(shape, now=now, **keys[kind])[0]
-            if page and upcoming is not None:
-                # Left-out matches can move in when their notice opens or closes.
-                next_change = _earliest(next_change, Notice.opens_at.python_value(upcoming))
-        next_links[kind] = (_link(query, kind, page[MATCHES_PER_PAGE - 1])
-                            if len(page) > MATCHES_PER_PAGE else None)
-        rows += [(kind, row) for row in page[:MATCHES_PER_PAGE]]
-    shown = notice_briefs({row[5] for _, row in rows})
+    values = {"exact": exact, "variant": variant} | {
+        f"reading{i}": key for i, key in enumerate(readings)}
+    if paged:
+        values |= dict(zip(("after_rank", "after_notice", "after_position", "after_entry"),
+                           after, strict=True))
+    totals, best_rank = dict.fromkeys(MATCH_ORDER, 0), dict.fromkeys(MATCH_ORDER)
+    pages, next_change = {kind: [] for kind in MATCH_ORDER}, None
+    for row in _MATCHES.rows((len(readings), paged), now=now, **values):
+        match = _Match(*row)
+        kind = MATCH_ORDER[match.kind]
+        totals[kind], best_rank[kind] = match.total, match.best_rank
+        if match.upcoming is not None:
+            # Matches not shown can move in when their notice opens or closes.
+            next_change = _earliest(next_change, Notice.opens_at.python_value(match.upcoming))
+        if match.shown:
+            pages[kind].append(match)
+    next_links = {kind: _link(query, kind, page[MATCHES_PER_PAGE - 1])
+                  if len(page) > MATCHES_PER_PAGE else None for kind, page in pages.items()}
+    shown_rows = [match for page in pages.values() for match in page[:MATCHES_PER_PAGE]]
+    shown = notice_briefs({match.notice_id for match in shown_rows})
     matches = [
-        {"name": name, "match": kind, "entry_id": entry_id, "organization": organization,
-         "credential_last4": credential_last4(credential_no),
-         "notice": {**shown[notice_id][1], "status": status_of(shown[notice_id][0], now)}}
-        for kind, (entry_id, name, organization, credential_no, _, notice_id, _) in rows
+        {"name": match.name, "match": MATCH_ORDER[match.kind], "entry_id": match.entry_id,
+         "organization": match.organization,
+         "credential_last4": credential_last4(match.credential_no),
+         "notice": {**shown[match.notice_id][1],
+                    "status": status_of(shown[match.notice_id][0], now)}}
+        for match in shown_rows
     ]
     answer = {"query": query, "normalized": variant, "verdict": _verdict(best_rank, totals),
               "matches": matches, "totals": totals, "next": next_links}
-    # Statuses hold until the next time one of the shown notices opens or closes.
-    for notice, _ in shown.values():
-        for instant in (notice.opens_at, notice.closes_at):
-            if instant and instant > now:
-                next_change = _earliest(next_change, instant)
     return answer, next_change
 
 
-def _matching(kind: str, values: dict):
-    """SQL: the public roster entries that match as `kind` (the kinds are disjoint, so that each
-    entry is counted and paged once, under its strongest match). The first two go through the
-    variant key's index: an exact match is a variant match too."""
+class _Match(NamedTuple):
+    """A row of _MATCHES: a matching entry, and its kind's count, best status rank and next
+    change of status (each row of a kind carries them)."""
+
+    entry_id: int
+    name: str
+    organization: str | None
+    credential_no: str | None
+    position: int
+    notice_id: int
+    rank: int
+    kind: int  # its index in MATCH_ORDER
+    total: int
+    best_rank: int
+    upcoming: datetime | str | None  # as the database returns it
+    shown: int  # on the page asked for (else it only carries its kind's summary)
+
+
+# The columns of _matching's rows.
+MATCHING = ("entry_id", "name", "organization", "credential_no", "position", "notice_id", "rank",
+            "upcoming", "kind")
+
+
+def _matching(now: datetime, values: dict):
+    """SQL: every public roster entry that matches, with its kind (0 exact, 1 variant, 2 pinyin),
+    its notice's status rank and next opening or closing after `now`. The kinds are disjoint, so
+    that each entry is counted and paged once, under its strongest match; exact and variant
+    matches are one probe of the variant key's index (an exact match is a variant match too)."""
+    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
+                           (Notice.closes_at > now, Notice.closes_at)], None)
+    columns = (RosterEntry.id, RosterEntry.name, RosterEntry.organization,
+               RosterEntry.credential_no, RosterEntry.position, RosterEntry.notice,
+               status_rank(now), upcoming)
     same_variant = RosterEntry.variant_key == values["variant"]
-    if kind == "exact":
-        condition = same_variant & (RosterEntry.exact_key == values["exact"])
-    elif kind == "variant":
-        condition = same_variant & (RosterEntry.exact_key != values["exact"])
-    else:
-        entries = _pinyin_entries(values)
-        condition = ((RosterEntry.variant_key != values["variant"])
-                     & RosterEntry.id.in_(entries.select_from(entries.c.entry_id)))
-    return condition & public_roster_condition()
+    same_name = (RosterEntry.select(*columns, Case(
+        None, [(RosterEntry.exact_key == values["exact"], SQL("0"))], SQL("1")))
+        .join(Notice).where(same_variant & public_roster_condition()))
+    by_sound = (RosterEntry.select(*columns, SQL("2")).join(Notice)
+                .where(~same_variant
+                       & RosterEntry.id.in_(PINYIN_ENTRIES.select(PINYIN_ENTRIES.entry_id))
+                       & public_roster_condition()))
+    return (same_name + by_sound).cte("matching", columns=MATCHING)
 
 
 def _pinyin_entries(values: dict):
     """SQL: the entries with one of the readings, read first through the key's index. As a plain
     subquery PostgreSQL sometimes walked every entry in notice order instead, waiting for 21
-    matches (wangzixuan: 100 ms and more; with window aggregates 1.4 s)."""
+    matches (wangzixuan: 100 ms and more)."""
     readings = [value for key, value in sorted(values.items()) if key.startswith("reading")]
     return (RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings))
-            .cte("pinyin_entries", materialized=True))
+            .cte(PINYIN_ENTRIES.__name__, materialized=True))
 
 
-def _with_readings(query, kind: str, values: dict):
-    return query.with_cte(_pinyin_entries(values)) if kind == "pinyin" else query
+PINYIN_ENTRIES = Table("pinyin_entries", ("entry_id",))
 
 
-def _build_page(shape: tuple, *, now: datetime, **values):
-    """One more than a page of (entry id, name, organization, credential number, position,
-    notice id, status rank) tuples, in the answer's order, after the cursor's row if any."""
-    kind, _, has_cursor = shape
-    rank = status_rank(now)
-    condition = _matching(kind, values)
-    if has_cursor:
-        after_rank, notice_id = values["after_rank"], values["after_notice"]
-        position, entry_id = values["after_position"], values["after_entry"]
-        condition &= ((rank > after_rank)
-                      | ((rank == after_rank) & (
-                          (Notice.id < notice_id)
-                          | ((Notice.id == notice_id) & (
-                              (RosterEntry.position > position)
-                              | ((RosterEntry.position == position)
-                                 & (RosterEntry.id > entry_id)))))))
-    return _with_readings(
-        RosterEntry.select(RosterEntry.id, RosterEntry.name, RosterEntry.organization,
-                           RosterEntry.credential_no, RosterEntry.position, Notice.id, rank)
-        .join(Notice).where(condition)
-        .order_by(rank, Notice.id.desc(), RosterEntry.position, RosterEntry.id)
-        .limit(MATCHES_PER_PAGE + 1), kind, values)
-
-
-def _build_summary(shape: tuple, *, now: datetime, **values):
-    """(count, best status rank, next opening or closing after `now`) of the matching entries."""
-    upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
-                           (Notice.closes_at > now, Notice.closes_at)], None)
-    return _with_readings(
-        RosterEntry.select(fn.COUNT(RosterEntry.id), fn.MIN(status_rank(now)), fn.MIN(upcoming))
-        .join(Notice).where(_matching(shape[0], values)), shape[0], values)
+def _build_matches(shape: tuple, *, now: datetime, **values):
+    """One statement for a whole answer: each kind's count, best status rank and next change,
+    read in the same pass as its page (one more than a page, in the answer's order: open notices
+    first, newer notices first, roster order), after the cursor's row when a kind is paged. A
+    kind with no rows on the page still sends one row, for its summary."""
+    _, paged = shape
+    matching = _matching(now, values)
+    m = matching.c
+    shown = SQL("1")
+    if paged:
+        after = ((m.rank > values["after_rank"])
+                 | ((m.rank == values["after_rank"]) & (
+                     (m.notice_id < values["after_notice"])
+                     | ((m.notice_id == values["after_notice"]) & (
+                         (m.position > values["after_position"])
+                         | ((m.position == values["after_position"])
+                            & (m.entry_id > values["after_entry"])))))))
+        shown = Case(None, [((m.kind == SQL(str(MATCH_ORDER.index(paged)))) & after,
+                             SQL("1"))], SQL("0"))
+    marked = Select([matching], [*(getattr(m, name) for name in MATCHING),
+                                 shown.alias("shown")]).alias("marked")
+    k = marked.c
+    of_kind = {"partition_by": [k.kind]}
+    ranked = Select([marked], [
+        *(getattr(k, name) for name in MATCHING if name != "upcoming"),
+        fn.COUNT(SQL("*")).over(**of_kind).alias("total"),
+        fn.MIN(k.rank).over(**of_kind).alias("best_rank"),
+        fn.MIN(k.upcoming).over(**of_kind).alias("upcoming"), k.shown,
+        # The page's rows first, in the answer's order.
+        fn.ROW_NUMBER().over(partition_by=[k.kind], order_by=[
+            k.shown.desc(), k.rank, k.notice_id.desc(), k.position, k.entry_id]).alias("number"),
+    ]).alias("ranked")
+    r = ranked.c
+    return (Select([ranked], [getattr(r, name) for name in _Match._fields])
+            .where(((r.shown == 1) & (r.number <= MATCHES_PER_PAGE + 1)) | (r.number == 1))
+            .order_by(r.kind, r.number)
+            .with_cte(_pinyin_entries(values), matching).bind(database))
 
 
 # Built by peewee once per shape: building the status CASE cost more than running the query.
-_PAGE = Prepared(_build_page)
-_SUMMARY = Prepared(_build_summary)
+_MATCHES = Prepared(_build_matches)
 
 
 def _verdict(best_rank: dict, totals: dict) -> str:
@@ -181,17 +206,17 @@ def notice_briefs(ids) -> dict[int, tuple[_Timeline, dict]]:
 
 
 def _load_briefs(ids: list[int]) -> dict[int, tuple[_Timeline, dict]]:
-    values = {f"id{i}": notice_id for i, notice_id in enumerate(ids)}
-    contacts = defaultdict(list)
-    for notice_id, *contact in _CONTACTS.rows(len(ids), **values):
-        contacts[notice_id].append(contact_dict(_Contact(*contact)))
     briefs = {}
-    for notice_id, title, issuer, timezone, *instants, reason in _NOTICES.rows(len(ids), **values):
-        timeline = _Timeline(timezone, *(Notice.opens_at.python_value(instant)
-                                         for instant in instants))
-        briefs[notice_id] = (timeline, {
-            "id": notice_id, "title": title, "issuer": issuer, "window": window_dict(timeline),
-            "contacts": contacts[notice_id], "withdrawal_reason": reason})
+    rows = _NOTICES.rows(len(ids), **{f"id{i}": notice_id for i, notice_id in enumerate(ids)})
+    for notice_id, title, issuer, timezone, *instants, reason, number, label, e164 in rows:
+        if notice_id not in briefs:
+            timeline = _Timeline(timezone, *(Notice.opens_at.python_value(instant)
+                                             for instant in instants))
+            briefs[notice_id] = (timeline, {
+                "id": notice_id, "title": title, "issuer": issuer,
+                "window": window_dict(timeline), "contacts": [], "withdrawal_reason": reason})
+        if number is not None:
+            briefs[notice_id][1]["contacts"].append(contact_dict(_Contact(number, label, e164)))
     return briefs
 
 
@@ -202,26 +227,22 @@ class _Contact(NamedTuple):
 
 
 def _build_notices(count: int, **ids):
+    """The notices with their contacts, a row per contact (one row for a notice without)."""
     return (Notice.select(Notice.id, Notice.title, Notice.issuer, Notice.timezone,
                           Notice.opens_at, Notice.closes_at, Notice.published_at,
-                          Notice.withdrawn_at, Notice.withdrawal_reason)
-            .where(Notice.id.in_([ids[f"id{i}"] for i in range(count)])))
-
-
-def _build_contacts(count: int, **ids):
-    return (Contact.select(Contact.notice, Contact.number, Contact.label, Contact.e164)
-            .where(Contact.notice.in_([ids[f"id{i}"] for i in range(count)]))
-            .order_by(Contact.notice, Contact.position))
+                          Notice.withdrawn_at, Notice.withdrawal_reason,
+                          Contact.number, Contact.label, Contact.e164)
+            .join(Contact, JOIN.LEFT_OUTER)
+            .where(Notice.id.in_([ids[f"id{i}"] for i in range(count)]))
+            .order_by(Notice.id, Contact.position))
 
 
 _NOTICES = Prepared(_build_notices)
-_CONTACTS = Prepared(_build_contacts)
 
 
-def _link(query: str, kind: str, row: tuple) -> str:
-    """The next page of `kind`: the URL of the rows after `row`."""
-    *_, position, notice_id, rank = row
-    cursor = f"{rank}.{notice_id}.{position}.{row[0]}"
+def _link(query: str, kind: str, match: _Match) -> str:
+    """The next page of `kind`: the URL of the rows after `match`."""
+    cursor = f"{match.rank}.{match.notice_id}.{match.position}.{match.entry_id}"
     return f"{URL}?{urlencode({'q': query, 'kind': kind, 'cursor': cursor})}"
 
 
