@@ -1,7 +1,10 @@
 """The database handle: one proxy, from DATABASE_URL, a pooled connection per request."""
 
 import io
+import itertools
 import logging
+import re
+import weakref
 from collections.abc import Hashable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -117,7 +120,11 @@ class Prepared:
     `build(shape, **values)` returns the query; `shape` names what changes its SQL beyond the
     values (which condition, how many keys an IN holds). Values are text, whole numbers or
     aware datetimes (stored as naive UTC, as UTCDateTimeField does); each is found in the
-    compiled parameters through a unique stand-in of its type, so the SQL is peewee's own."""
+    compiled parameters through a unique stand-in of its type, so the SQL is peewee's own.
+
+    On PostgreSQL the statement is also planned once per connection (a server-side prepared
+    statement): planning the name check's statement cost 3–4× its execution, measured. SQLite's
+    driver already keeps its compiled statements."""
 
     def __init__(self, build):
         self._build = build
@@ -128,11 +135,28 @@ class Prepared:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(shape, values)
-        sql, slots = compiled
+        sql, slots, prepare = compiled
         params = [_db_value(values[slot]) if name else slot for name, slot in slots]
-        return database.execute_sql(sql, params).fetchall()
+        if prepare is None:
+            return database.execute_sql(sql, params).fetchall()
+        connection = database.connection()
+        if prepare[0] not in _PREPARED.get(connection, ()):
+            self._prepare(*prepare)
+        try:
+            return database.execute_sql(sql, params).fetchall()
+        except peewee.DatabaseError:
+            if database.connection() is connection:
+                raise
+            # The connection was dead and has been replaced: the new one has not prepared it.
+            self._prepare(*prepare)
+            return database.execute_sql(sql, params).fetchall()
 
-    def _compile(self, shape: Hashable, values: dict) -> tuple[str, list[tuple[bool, Any]]]:
+    @staticmethod
+    def _prepare(name: str, statement: str) -> None:
+        database.execute_sql(statement)  # a dead connection is replaced here too
+        _PREPARED.setdefault(database.connection(), set()).add(name)
+
+    def _compile(self, shape: Hashable, values: dict):
         stand_ins = {name: _stand_in(value, number) for number, (name, value)
                      in enumerate(sorted(values.items()))}
         by_db_value = {_db_value(stand_in): name for name, stand_in in stand_ins.items()}
@@ -141,7 +165,21 @@ class Prepared:
                  else (False, param) for param in params]
         if {slot for named, slot in slots if named} != set(values):
             raise ValueError("a value is not a parameter of the query")
-        return sql, slots
+        if is_sqlite():
+            return sql, slots, None
+        name = f"prepared_{next(_statement_numbers)}"
+        numbers = itertools.count(1)
+        body = re.sub("%s", lambda _: f"${next(numbers)}", sql)
+        types = ", ".join(_POSTGRES_TYPES[type(_db_value(param))] for param in params)
+        return (f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", slots,
+                (name, f"PREPARE {name} ({types}) AS {body}"))
+
+
+# The server-side prepared statements each PostgreSQL connection holds, by name (they last as
+# long as the connection, whatever its transactions do).
+_PREPARED: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+_statement_numbers = itertools.count(1)
+_POSTGRES_TYPES = {str: "text", int: "bigint", bool: "boolean", datetime: "timestamp"}
 
 
 def _stand_in(value, number: int):
