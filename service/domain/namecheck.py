@@ -48,17 +48,20 @@ def _check_name(query: str, now: datetime, paged: str | None,
     if paged:
         values |= dict(zip(("after_rank", "after_notice", "after_position", "after_entry"),
                            after, strict=True))
-    totals, best_rank = dict.fromkeys(MATCH_ORDER, 0), dict.fromkeys(MATCH_ORDER)
-    pages, next_change = {kind: [] for kind in MATCH_ORDER}, None
+    pages, summaries = {kind: [] for kind in MATCH_ORDER}, {}
     for row in _MATCHES.rows((len(readings), paged), now=now, **values):
         match = _Match(*row)
         kind = MATCH_ORDER[match.kind]
-        totals[kind], best_rank[kind] = match.total, match.best_rank
-        if match.upcoming is not None:
-            # Matches not shown can move in when their notice opens or closes.
-            next_change = _earliest(next_change, Notice.opens_at.python_value(match.upcoming))
+        summaries[kind] = match
         if match.shown:
             pages[kind].append(match)
+    totals = {kind: summaries[kind].total if kind in summaries else 0 for kind in MATCH_ORDER}
+    best_rank = {kind: summaries[kind].best_rank if kind in summaries else None
+                 for kind in MATCH_ORDER}
+    # The answer holds until a matched notice opens or closes (statuses and order change).
+    next_change = min((Notice.opens_at.python_value(summary.upcoming)
+                       for summary in summaries.values() if summary.upcoming is not None),
+                      default=None)
     next_links = {kind: _link(query, kind, page[MATCHES_PER_PAGE - 1])
                   if len(page) > MATCHES_PER_PAGE else None for kind, page in pages.items()}
     shown_rows = [match for page in pages.values() for match in page[:MATCHES_PER_PAGE]]
@@ -266,7 +269,3 @@ def roster_filter(text: str):
         condition |= fn.EXISTS(RosterPinyin.select(RosterPinyin.key).where(
             (RosterPinyin.entry == RosterEntry.id) & RosterPinyin.key.contains(typed_pinyin)))
     return condition
-
-
-def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
-    return min((t for t in (first, second) if t is not None), default=None)
