@@ -322,8 +322,9 @@ class Server:
         return seconds
 
     def worker_memory(self) -> list[dict]:
-        """Each worker's memory in MB: RSS (every page it maps, shared ones included), PSS (shared
-        pages divided among the processes sharing them) and USS (its private pages only)."""
+        """Each worker's memory in MB: RSS (every page it maps, shared ones included), its
+        anonymous part (RSS without files mapped, such as SQLite's memory-mapped database), PSS
+        (shared pages divided among the processes sharing them) and USS (its private pages)."""
         memory = []
         for pid in self.pids():
             if pid == self.process.pid:
@@ -336,6 +337,7 @@ class Server:
             kb = {line.split(":")[0]: int(line.split()[1]) for line in
                   (status + rollup).splitlines() if line.split()[-1:] == ["kB"]}
             memory.append({"pid": pid, "rss_mb": round(kb["VmRSS"] / 1024, 1),
+                           "anon_mb": round(kb["RssAnon"] / 1024, 1),
                            "pss_mb": round(kb["Pss"] / 1024, 1),
                            "uss_mb": round((kb["Private_Clean"] + kb["Private_Dirty"]) / 1024, 1)})
         return memory
@@ -677,7 +679,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{args.runs} runs)", medians))
     if result.get("worker_memory"):
         print("worker memory after the runs (MB): " + ", ".join(
-            f"pid {m['pid']}: RSS {m['rss_mb']}, PSS {m['pss_mb']}, USS {m['uss_mb']}"
+            f"pid {m['pid']}: RSS {m['rss_mb']} (anonymous {m['anon_mb']}), PSS {m['pss_mb']}, "
+            f"USS {m['uss_mb']}"
             for m in result["worker_memory"]))
     log(f"results in {path}")
     return 0
