@@ -25,43 +25,83 @@ def tokenize(article: Article) -> None:
     article.body_tokens = textsearch.index_tokens(article.body)
 
 
+# The search reads `article_search` (migration 8): one narrow row per published article, and on
+# PostgreSQL its full-text vector; on SQLite the FTS5 tables article_fts (title and body) and
+# article_title_fts (title), whose rowid is the article's id. Each is filled from the saved
+# article row, as migration 8 filled them.
+_INDEX_ROW = {
+    True: ["INSERT INTO article_search (id, kind, region, published_on, organization_id) "
+           "SELECT id, kind, region, published_on, organization_id FROM article "
+           "WHERE id = ? AND published_at IS NOT NULL",
+           "INSERT INTO article_fts (rowid, title, body) "
+           "SELECT id, title_tokens, body_tokens FROM article "
+           "WHERE id = ? AND published_at IS NOT NULL",
+           "INSERT INTO article_title_fts (rowid, title) "
+           "SELECT id, title_tokens FROM article WHERE id = ? AND published_at IS NOT NULL"],
+    False: ["INSERT INTO article_search "
+            "(id, kind, region, published_on, organization_id, search_vector) "
+            "SELECT id, kind, region, published_on, organization_id, "
+            "setweight(to_tsvector('simple', title_tokens), 'A') || "
+            "setweight(to_tsvector('simple', body_tokens), 'B') FROM article "
+            "WHERE id = %s AND published_at IS NOT NULL"],
+}
+_UNINDEX_ROW = {
+    True: ["DELETE FROM article_search WHERE id = ?",
+           "DELETE FROM article_fts WHERE rowid = ?",
+           "DELETE FROM article_title_fts WHERE rowid = ?"],
+    False: ["DELETE FROM article_search WHERE id = %s"],
+}
+
+
 def reindex(article: Article) -> None:
-    """Bring the SQLite index in step with a saved published article (PostgreSQL's column is
-    generated). The SQLite index holds published articles only: a draft is found by no search,
-    and a search's `highest_ids` bound counts public matches."""
-    if is_sqlite():
-        unindex(article.id)
-        database.execute_sql(
-            "INSERT INTO article_fts (rowid, title, body) VALUES (?, ?, ?)",
-            (article.id, article.title_tokens, article.body_tokens),
-        )
+    """Bring the search's tables in step with a saved article: a published one is found as it
+    now reads, a draft by no search (and a search's `highest_ids` bound counts public
+    matches)."""
+    unindex(article.id)
+    for statement in _INDEX_ROW[is_sqlite()]:
+        database.execute_sql(statement, (article.id,))
 
 
 def unindex(article_id: int) -> None:
-    if is_sqlite():
-        database.execute_sql("DELETE FROM article_fts WHERE rowid = ?", (article_id,))
+    for statement in _UNINDEX_ROW[is_sqlite()]:
+        database.execute_sql(statement, (article_id,))
 
 
 def match_sql(query: str, *, title_only: bool = False,
               highest_ids: int | None = None) -> tuple[str, list] | None:
-    """A raw SQL condition on `article` rows: the article contains the query (as phrases), with
-    its parameters; None if nothing is searchable. Through the full-text indexes on both.
+    """A raw SQL condition on `article_search` rows: the article (with `title_only`, its
+    title) contains the query (as phrases), with its parameters; None if nothing is
+    searchable. Through the full-text indexes on both (PostgreSQL's title-only test reads
+    each row's vector: see title_hits_sql for listing title hits).
 
     With `highest_ids`, SQLite may leave out all but that many matches with the highest ids (its
     index then stops reading there); the caller orders by id and limits to as many."""
     if is_sqlite():
-        expression = textsearch.fts5_match(query, "title" if title_only else None)
+        expression = textsearch.fts5_match(query)
         if expression is None:
             return None
+        table = "article_title_fts" if title_only else "article_fts"
         limit = f" ORDER BY rowid DESC LIMIT {int(highest_ids)}" if highest_ids else ""
-        return f"id IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?{limit})", [
-            expression]
+        return f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?{limit})", [expression]
+    expression = textsearch.tsquery(query, weight="A" if title_only else None)
+    if expression is None:
+        return None
+    return "search_vector @@ to_tsquery('simple', %s)", [expression]
+
+
+def title_hits_sql(query: str) -> tuple[str, str, list] | None:
+    """(table, condition, parameters) that list the published articles whose title contains
+    the query, through an index of titles alone: on SQLite article_search rows and
+    article_title_fts; on PostgreSQL article rows and their titles' GIN index (migration 3),
+    whose rows have the same filter columns. None if nothing is searchable."""
+    if is_sqlite():
+        found = match_sql(query, title_only=True)
+        return ("article_search", *found) if found else None
     expression = textsearch.tsquery(query)
     if expression is None:
         return None
-    # The title's own index (migration 3), not the weighted search_vector, for title hits.
-    vector = "to_tsvector('simple', title_tokens)" if title_only else "search_vector"
-    return f"{vector} @@ to_tsquery('simple', %s)", [expression]
+    return ("article", f"{raw_sql(Article.public())} AND "
+            "to_tsvector('simple', title_tokens) @@ to_tsquery('simple', %s)", [expression])
 
 
 def id_order(query: str | None) -> str:

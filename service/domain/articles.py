@@ -1,5 +1,6 @@
 """Articles printed beside notices, and their many-to-many links."""
 
+import heapq
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -158,11 +159,11 @@ TOTAL_BOUND = 10_000
 def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
                 to: date | None, organization: int | None = None, *,
                 highest_ids: int | None = None) -> tuple[str, list]:
-    """The filters as a raw SQL condition on published article rows (a search never reads a
-    draft), and its parameters; `highest_ids` as in search.match_sql, when q is the only filter
-    (SQLite's full-text index holds published articles only, so the bound counts them)."""
+    """The filters as a raw SQL condition on `article_search` rows (published articles: a search
+    never reads a draft), and its parameters; `highest_ids` as in search.match_sql, when q is
+    the only filter. Without q, the condition holds on `article` rows too."""
     param = database.param
-    clauses, params = [search.raw_sql(Article.public())], []
+    clauses, params = ["1 = 1"], []
     if q:
         alone = not (kind or region or from_ or to or organization)
         found = search.match_sql(q, highest_ids=highest_ids if alone else None)
@@ -180,13 +181,11 @@ def _conditions(q: str | None, kind: str | None, region: str | None, from_: date
 
 def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
     """(id, kind, region, published_on, organization_id) of the matches with the highest ids,
-    TOTAL_BOUND + 1 at most. On SQLite read from a covering index (migration 6), not from the
-    wide article rows."""
+    TOTAL_BOUND + 1 at most, read from the narrow rows of `article_search`."""
     where, params = _conditions(q, kind, region, from_, to, organization,
                                 highest_ids=TOTAL_BOUND + 1)
     return database.execute_sql(
-        "SELECT id, kind, region, published_on, organization_id "
-        f"FROM article{search.indexed_by('article_facets')}"
+        "SELECT id, kind, region, published_on, organization_id FROM article_search"
         f" WHERE {where} ORDER BY {search.id_order(q)} DESC LIMIT {TOTAL_BOUND + 1}",
         params).fetchall()
 
@@ -194,35 +193,36 @@ def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
 def _facets(matches: list[tuple]) -> dict:
     """Counts by kind, region and year (keys in code-point order), and by organisation (its id
     and name, most matches first)."""
-    facets = {"kind": Counter(), "region": Counter(), "year": Counter()}
-    by_organization = Counter()
-    for _, kind, region, published_on, organization_id in matches:
-        facets["kind"][kind] += 1
-        if region is not None:
-            facets["region"][region] += 1
-        facets["year"][str(published_on)[:4]] += 1
-        if organization_id is not None:
-            by_organization[organization_id] += 1
+    facets = {"kind": Counter(m[1] for m in matches),
+              "region": Counter(m[2] for m in matches if m[2] is not None),
+              "year": Counter(str(m[3])[:4] for m in matches)}
     counted = {name: dict(sorted(counter.items())) for name, counter in facets.items()}
-    counted["organization"] = organizations.facet(by_organization)
+    counted["organization"] = organizations.facet(
+        Counter(m[4] for m in matches if m[4] is not None))
     return counted
 
 
-def _title_hits(where: str, params: list, q: str | None) -> set[int]:
-    """The ids of the matches whose title holds the query."""
-    found = search.match_sql(q, title_only=True) if q else None
+def _title_hits(q: str | None, filters: tuple) -> set[int]:
+    """The ids of the filtered published articles whose title holds the query (all of them
+    matches)."""
+    found = search.title_hits_sql(q) if q else None
     if found is None:
         return set()
+    table, condition, params = found
+    filtered, filter_params = _conditions(None, *filters)
     return {article_id for (article_id,) in database.execute_sql(
-        f"SELECT id FROM article{search.indexed_by('article_facets')} "
-        f"WHERE {where} AND {found[0]}", params + found[1])}
+        f"SELECT id FROM {table} WHERE {filtered} AND {condition}", filter_params + params)}
 
 
 def _ranked_in_memory(matches: list[tuple], title_hits: set[int], offset: int,
                       size: int) -> list[int]:
     """Ids of one page of `matches` (all of them): title hits first, then newest first."""
-    ranked = sorted(matches, key=lambda m: (str(m[3]), m[0]), reverse=True)
-    ranked.sort(key=lambda m: m[0] not in title_hits)
+    newest = lambda m: (m[3], m[0])  # noqa: E731
+    in_title = [m for m in matches if m[0] in title_hits]
+    ranked = heapq.nlargest(offset + size, in_title, key=newest)
+    if len(ranked) < offset + size:
+        rest = [m for m in matches if m[0] not in title_hits]
+        ranked += heapq.nlargest(offset + size - len(ranked), rest, key=newest)
     return [m[0] for m in ranked[offset:offset + size]]
 
 
@@ -230,24 +230,26 @@ def _ranked_through_the_index(q: str | None, filters: tuple, offset: int,
                               size: int) -> list[int]:
     """Ids of one page, title hits first, then newest first, read newest first through the
     publication-date index: for a common word the page is found after a few rows."""
-    newest = (f"FROM article{search.indexed_by('article_published_on')} WHERE {{}} "
-              "ORDER BY published_on DESC, id DESC LIMIT {} OFFSET {}")
+    newest = " WHERE {} ORDER BY published_on DESC, id DESC LIMIT {} OFFSET {}"
     where, params = _conditions(q, *filters)
-    title = search.match_sql(q, title_only=True) if q else None
+    title = search.title_hits_sql(q) if q else None
     ids, title_count = [], 0
     if title:
-        # A title hit is a match: testing the whole text too would read each row's search_vector.
+        table, condition, title_params = title
         filtered, filter_params = _conditions(None, *filters)
-        title_where, title_params = f"{filtered} AND {title[0]}", filter_params + title[1]
+        title_where, title_params = f"{filtered} AND {condition}", filter_params + title_params
         ids = [i for (i,) in database.execute_sql(
-            "SELECT id " + newest.format(title_where, size, offset), title_params)]
+            f"SELECT id FROM {table}{search.indexed_by('article_search_newest')}"
+            + newest.format(title_where, size, offset), title_params)]
         if len(ids) == size:
             return ids
         title_count = offset + len(ids) if ids else database.execute_sql(
-            f"SELECT count(*) FROM article WHERE {title_where}", title_params).fetchone()[0]
-        where, params = f"{where} AND NOT ({title[0]})", params + title[1]
-    rest = database.execute_sql("SELECT id " + newest.format(
-        where, size - len(ids), max(0, offset - title_count)), params)
+            f"SELECT count(*) FROM {table} WHERE {title_where}", title_params).fetchone()[0]
+        in_title = search.match_sql(q, title_only=True)
+        where, params = f"{where} AND NOT ({in_title[0]})", params + in_title[1]
+    rest = database.execute_sql(
+        f"SELECT id FROM article_search{search.indexed_by('article_search_newest')}"
+        + newest.format(where, size - len(ids), max(0, offset - title_count)), params)
     return ids + [i for (i,) in rest]
 
 
@@ -270,18 +272,16 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
     shared between threads: callers must not modify them. `encode` as in AnswerCache.get."""
 
     def answer() -> dict:
-        where, params = _conditions(q, kind, region, from_, to, organization)
+        filters = (kind, region, from_, to, organization)
         offset = (page - 1) * page_size
         with search.index_scans():
-            matches = _newest_matches(q, kind, region, from_, to, organization)
+            matches = _newest_matches(q, *filters)
             complete = len(matches) <= TOTAL_BOUND
             matches = matches[:TOTAL_BOUND]
             if complete:
-                title_hits = _title_hits(where, params, q)
-                ids = _ranked_in_memory(matches, title_hits, offset, page_size)
+                ids = _ranked_in_memory(matches, _title_hits(q, filters), offset, page_size)
             else:
-                ids = _ranked_through_the_index(q, (kind, region, from_, to, organization),
-                                                offset, page_size)
+                ids = _ranked_through_the_index(q, filters, offset, page_size)
             items = present(_read(ids), staff=staff, q=q)
         return {"items": items, "total": len(matches),
                 "total_relation": "eq" if complete else "gte", "page": page,

@@ -74,26 +74,27 @@ def query_tokens(query: str) -> list[str]:
     return [token for group in _query_groups(query) for token in group]
 
 
-def fts5_match(query: str, column: str | None = None) -> str | None:
-    """An FTS5 MATCH expression; with `column`, only that column may match."""
+def fts5_match(query: str) -> str | None:
+    """An FTS5 MATCH expression."""
     groups = _query_groups(query)
     if not groups:
         return None
     phrases = ['"' + " ".join(group).replace('"', '""') + '"' for group in groups]
-    expression = " AND ".join(phrases)
-    return f"{{{column}}} : ({expression})" if column else expression
+    return " AND ".join(phrases)
 
 
-def _tsquery_operand(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+def _tsquery_operand(token: str, weight: str | None) -> str:
+    quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:{weight}" if weight else quoted
 
 
-def tsquery(query: str) -> str | None:
-    """to_tsquery('simple', …) text."""
+def tsquery(query: str, weight: str | None = None) -> str | None:
+    """to_tsquery('simple', …) text; with `weight`, every token must occur with that weight."""
     groups = _query_groups(query)
     if not groups:
         return None
-    phrases = ["(" + " <-> ".join(_tsquery_operand(t) for t in group) + ")" for group in groups]
+    phrases = ["(" + " <-> ".join(_tsquery_operand(t, weight) for t in group) + ")"
+               for group in groups]
     return " & ".join(phrases)
 
 

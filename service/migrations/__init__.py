@@ -12,6 +12,7 @@ from service.migrations import (
     v0005_article_grams,
     v0006_organizations,
     v0007_article_publication,
+    v0008_article_search_table,
 )
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
@@ -21,7 +22,8 @@ from service.migrations import (
 # what a later migration adds: check first (IF NOT EXISTS, get_columns).
 MIGRATIONS = [(1, v0001_initial), (2, v0002_search_speed), (3, v0003_article_title_index),
               (4, v0004_roster_integrity), (5, v0005_article_grams), (6, v0006_organizations),
-              (7, v0007_article_publication)]
+              (7, v0007_article_publication),
+              (8, v0008_article_search_table)]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
