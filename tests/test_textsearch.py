@@ -221,6 +221,12 @@ def test_snippet_matches_case_insensitively_after_nfkc_and_keeps_the_original_te
     assert snippet("支持SoC芯片", "soc") == "支持<mark>SoC</mark>芯片"
 
 
+def test_snippet_maps_hits_back_past_characters_that_normalize_to_several():
+    # "㎏" is "kg" and "ﬁ" is "fi" after NFKC: the hits after them still mark the original text.
+    assert snippet("每㎏，ﬁber芯片", "芯片") == "每㎏，ﬁber<mark>芯片</mark>"
+    assert snippet("每㎏，ﬁber芯片", "fiber") == "每㎏，<mark>ﬁber</mark>芯片"
+
+
 def test_snippet_marks_latin_words_only_as_whole_words():
     assert snippet("AVS3 and AVS", "avs") == "AVS3 and <mark>AVS</mark>"
 

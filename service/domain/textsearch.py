@@ -3,6 +3,8 @@
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
 from itertools import groupby
 
 # Ideographs, kana, hangul and bopomofo (the ranges skip the kana marks and dots that both engines
@@ -26,6 +28,11 @@ def _kind(char: str) -> str | None:
 
 def _normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
+
+
+@lru_cache(maxsize=8192)
+def _normalize_char(char: str) -> str:
+    return _normalize(char)
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
@@ -100,13 +107,11 @@ def tsquery(query: str, weight: str | None = None) -> str | None:
 
 def snippet(text: str, query: str, width: int = 60) -> str:
     # Search a per-character normalization of the text so that every hit maps back to the original.
-    normalized: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        for normal in _normalize(char):
-            normalized.append(normal)
-            origin.append(index)
-    haystack = "".join(normalized)
+    pieces = [_normalize_char(char) for char in text]
+    haystack = "".join(pieces)
+    origin: Sequence[int] = range(len(text))  # as long as no character became several
+    if len(haystack) != len(text):
+        origin = [index for index, piece in enumerate(pieces) for _ in piece]
 
     hits: list[tuple[int, int]] = []
     for kind, run in _runs(query):
