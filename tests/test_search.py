@@ -502,6 +502,63 @@ def test_index_holds_published_articles_only(client, tokens):
     assert found_ids(client, q="光伏") == [again]
 
 
+def test_a_correction_moves_the_article_in_facets_filters_order_and_title_hits(client, tokens):
+    older = post_article(client, tokens, title="显示面板", body="芯片出货量增长。",
+                         published_on="2023-05-01")
+    corrected = post_article(client, tokens, title="产业动态", body="芯片产能持续提升。",
+                             kind="news", region="北京", published_on="2024-01-26")
+    assert found_ids(client, q="芯片") == [corrected, older]
+    response = client.patch(f"{ARTICLES}/{corrected}", token=tokens["publisher"], json={
+        "title": "芯片产业动态", "kind": "policy", "region": "上海", "published_on": "2022-03-01",
+        "reason": "多处有误"})
+    assert response.status_code == 200, response.text
+
+    page = search_articles(client, q="芯片")
+    assert [item["id"] for item in page["items"]] == [corrected, older]  # now a title hit
+    assert page["facets"]["kind"] == {"news": 1, "policy": 1}
+    assert page["facets"]["region"] == {"上海": 1}
+    assert page["facets"]["year"] == {"2022": 1, "2023": 1}
+    assert found_ids(client, q="芯片", region="北京") == []
+    assert found_ids(client, q="芯片", region="上海") == [corrected]
+    assert found_ids(client, q="芯片", **{"from": "2024-01-01"}) == []
+    assert found_ids(client) == [older, corrected]  # newest first, without q too
+    assert found_ids(client, q="芯片产业") == [corrected]
+    assert found_ids(client, q="动态", kind="news") == []
+
+
+def test_the_search_table_holds_each_published_article_as_it_now_reads(client, tokens, db):
+    def search_rows():
+        return sorted(tuple(str(value) for value in row) for row in db.execute_sql(
+            "SELECT id, kind, region, published_on, organization_id FROM article_search"))
+
+    def published_rows():
+        return sorted(tuple(str(value) for value in row) for row in db.execute_sql(
+            "SELECT id, kind, region, published_on, organization_id FROM article "
+            "WHERE published_at IS NOT NULL"))
+
+    draft = post_article(client, tokens, title="草稿", body="芯片。", publish=False)
+    kept = post_article(client, tokens, title="保留", body="芯片。", region="广东")
+    assert [row[0] for row in search_rows()] == [str(kept)]
+    response = client.patch(f"{ARTICLES}/{draft}", token=tokens["editor"],
+                            json={"region": "湖北"})
+    assert response.status_code == 200, response.text
+    assert [row[0] for row in search_rows()] == [str(kept)]  # a draft's edit: still none
+    publish_article(client, tokens, draft)
+    response = client.patch(f"{ARTICLES}/{kept}", token=tokens["publisher"],
+                            json={"kind": "policy", "published_on": "2021-02-03",
+                                  "reason": "分类有误"})
+    assert response.status_code == 200, response.text
+    gone = post_article(client, tokens, title="删除", body="芯片。", publish=False)
+    assert client.delete(f"{ARTICLES}/{gone}", token=tokens["editor"]).status_code == 204
+
+    assert search_rows() == published_rows()
+    assert len(search_rows()) == 2
+    if is_sqlite():  # the full-text tables hold the same articles
+        for table in ("article_fts", "article_title_fts"):
+            ids = sorted(i for (i,) in db.execute_sql(f"SELECT rowid FROM {table}"))
+            assert ids == sorted([draft, kept]), table
+
+
 def test_public_answers_are_cached_until_a_write_and_staff_answers_never(app, db):
     chip = {"title": "芯片", "kind": "news", "source": "中国电子报",
             "published_on": date(2024, 1, 26), "body": "芯片。"}
