@@ -56,11 +56,24 @@ def contains(text: str, part: str) -> bool:
     return part in text
 
 
-def reference(q: str, ids: list[int], bound: int, page: int, page_size: int) -> dict:
+# Filters beside q (kind, region, dates): the matches are read differently with one.
+FILTERS = [{}, {"kind": "news"}, {"region": "江苏"}, {"from": "2024-01-01", "to": "2024-06-30"}]
+
+
+def passes(row: tuple, filters: dict) -> bool:
+    _, kind, region, published_on, _ = row
+    return (filters.get("kind", kind) == kind and filters.get("region", region) == region
+            and filters.get("from", published_on) <= published_on <= filters.get("to",
+                                                                                 published_on))
+
+
+def reference(q: str, ids: list[int], bound: int, page: int, page_size: int,
+              filters: dict) -> dict:
     """The answer from the texts alone: every part of the query in the title or the body."""
     parts = CJK_OR_LATIN.findall(normalized(q))
     found = [(article_id, row) for article_id, row in zip(ids, ARTICLES, strict=True) if parts
-             and all(contains(row[0], p) or contains(row[4], p) for p in parts)]
+             and all(contains(row[0], p) or contains(row[4], p) for p in parts)
+             and passes(row, filters)]
     counted = sorted(found, reverse=True)[:bound]  # the highest ids
     ranked = sorted(found, key=lambda f: (not all(contains(f[1][0], p) for p in parts),
                                           "".join(chr(0x10FFFF - ord(c)) for c in f[1][3]),
@@ -92,14 +105,15 @@ def test_article_search_answers_equal_the_reference(client, tokens, monkeypatch,
 
     mismatches = []
     for q in QUERIES:
-        for page in (1, 2, 3):
-            response = client.get("/api/v1/articles", params={"q": q, "page": page,
-                                                              "page_size": 2})
-            assert response.status_code == 200, response.text
-            body = response.json()
-            got = {"ids": [item["id"] for item in body["items"]], "total": body["total"],
-                   "total_relation": body["total_relation"], "facets": body["facets"]}
-            expected = reference(q, ids, bound, page, 2)
-            if got != expected:
-                mismatches.append((q, page, got, expected))
+        for filters in FILTERS:
+            for page in (1, 2, 3):
+                response = client.get("/api/v1/articles", params={
+                    "q": q, "page": page, "page_size": 2, **filters})
+                assert response.status_code == 200, response.text
+                body = response.json()
+                got = {"ids": [item["id"] for item in body["items"]], "total": body["total"],
+                       "total_relation": body["total_relation"], "facets": body["facets"]}
+                expected = reference(q, ids, bound, page, 2, filters)
+                if got != expected:
+                    mismatches.append((q, filters, page, got, expected))
     assert mismatches == []
