@@ -3,6 +3,7 @@
 import heapq
 from collections import Counter, defaultdict
 from datetime import date
+from operator import itemgetter
 
 from service.domain import article_search as search
 from service.domain import audit, organizations, textsearch
@@ -193,12 +194,16 @@ def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
 def _facets(matches: list[tuple]) -> dict:
     """Counts by kind, region and year (keys in code-point order), and by organisation (its id
     and name, most matches first)."""
-    facets = {"kind": Counter(m[1] for m in matches),
-              "region": Counter(m[2] for m in matches if m[2] is not None),
-              "year": Counter(str(m[3])[:4] for m in matches)}
-    counted = {name: dict(sorted(counter.items())) for name, counter in facets.items()}
-    counted["organization"] = organizations.facet(
-        Counter(m[4] for m in matches if m[4] is not None))
+    # Counted by value in C (Counter over itemgetter), then folded per distinct value.
+    kinds, regions, dates, owners = (Counter(map(itemgetter(i), matches)) for i in (1, 2, 3, 4))
+    years = Counter()
+    for published_on, count in dates.items():
+        years[str(published_on)[:4]] += count
+    regions.pop(None, None)
+    owners.pop(None, None)
+    counted = {name: dict(sorted(counter.items()))
+               for name, counter in (("kind", kinds), ("region", regions), ("year", years))}
+    counted["organization"] = organizations.facet(owners)
     return counted
 
 
