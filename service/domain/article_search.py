@@ -27,30 +27,37 @@ def tokenize(article: Article) -> None:
 
 # The search reads `article_search` (migration 8): one narrow row per published article, and on
 # PostgreSQL its full-text vector; on SQLite the FTS5 tables article_fts (title and body) and
-# article_title_fts (title), whose rowid is the article's id. Each is filled from the saved
-# article row, as migration 8 filled them.
-_INDEX_ROW = {
-    True: ["INSERT INTO article_search (id, kind, region, published_on, organization_id) "
-           "SELECT id, kind, region, published_on, organization_id FROM article "
-           "WHERE id = ? AND published_at IS NOT NULL",
-           "INSERT INTO article_fts (rowid, title, body) "
-           "SELECT id, title_tokens, body_tokens FROM article "
-           "WHERE id = ? AND published_at IS NOT NULL",
-           "INSERT INTO article_title_fts (rowid, title) "
-           "SELECT id, title_tokens FROM article WHERE id = ? AND published_at IS NOT NULL"],
-    False: ["INSERT INTO article_search "
-            "(id, kind, region, published_on, organization_id, search_vector) "
-            "SELECT id, kind, region, published_on, organization_id, "
-            "setweight(to_tsvector('simple', title_tokens), 'A') || "
-            "setweight(to_tsvector('simple', body_tokens), 'B') FROM article "
-            "WHERE id = %s AND published_at IS NOT NULL"],
+# article_title_fts (title), whose rowid is the article's id. Each is filled from the article
+# rows, as migration 8 filled them: all of them (rebuild), or one (reindex, `AND id = …`).
+_FILL = {
+    True: {"article_search": "INSERT INTO article_search "
+                             "(id, kind, region, published_on, organization_id) "
+                             "SELECT id, kind, region, published_on, organization_id FROM article "
+                             "WHERE published_at IS NOT NULL",
+           "article_fts": "INSERT INTO article_fts (rowid, title, body) "
+                          "SELECT id, title_tokens, body_tokens FROM article "
+                          "WHERE published_at IS NOT NULL",
+           "article_title_fts": "INSERT INTO article_title_fts (rowid, title) "
+                                "SELECT id, title_tokens FROM article "
+                                "WHERE published_at IS NOT NULL"},
+    False: {"article_search": "INSERT INTO article_search "
+                              "(id, kind, region, published_on, organization_id, search_vector) "
+                              "SELECT id, kind, region, published_on, organization_id, "
+                              "setweight(to_tsvector('simple', title_tokens), 'A') || "
+                              "setweight(to_tsvector('simple', body_tokens), 'B') FROM article "
+                              "WHERE published_at IS NOT NULL"},
 }
-_UNINDEX_ROW = {
-    True: ["DELETE FROM article_search WHERE id = ?",
-           "DELETE FROM article_fts WHERE rowid = ?",
-           "DELETE FROM article_title_fts WHERE rowid = ?"],
-    False: ["DELETE FROM article_search WHERE id = %s"],
-}
+
+
+def _id_column(table: str) -> str:
+    return "id" if table == "article_search" else "rowid"
+
+
+def rebuild_statements(sqlite: bool) -> list[str]:
+    """The SQL that fills the search's tables again from every published article (for a copy
+    of the article rows made outside the domain, such as bench/copy_to_postgres.py)."""
+    return [statement for table, fill in _FILL[sqlite].items()
+            for statement in (f"DELETE FROM {table}", fill)]
 
 
 def reindex(article: Article) -> None:
@@ -58,13 +65,14 @@ def reindex(article: Article) -> None:
     now reads, a draft by no search (and a search's `highest_ids` bound counts public
     matches)."""
     unindex(article.id)
-    for statement in _INDEX_ROW[is_sqlite()]:
-        database.execute_sql(statement, (article.id,))
+    for fill in _FILL[is_sqlite()].values():
+        database.execute_sql(f"{fill} AND id = {database.param}", (article.id,))
 
 
 def unindex(article_id: int) -> None:
-    for statement in _UNINDEX_ROW[is_sqlite()]:
-        database.execute_sql(statement, (article_id,))
+    for table in _FILL[is_sqlite()]:
+        database.execute_sql(f"DELETE FROM {table} WHERE {_id_column(table)} = "
+                             f"{database.param}", (article_id,))
 
 
 def match_sql(query: str, *, title_only: bool = False,
