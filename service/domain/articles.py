@@ -158,16 +158,14 @@ TOTAL_BOUND = 10_000
 
 
 def _conditions(q: str | None, kind: str | None, region: str | None, from_: date | None,
-                to: date | None, organization: int | None = None, *,
-                highest_ids: int | None = None) -> tuple[str, list]:
+                to: date | None, organization: int | None = None) -> tuple[str, list]:
     """The filters as a raw SQL condition on `article_search` rows (published articles: a search
-    never reads a draft), and its parameters; `highest_ids` as in search.match_sql, when q is
-    the only filter. Without q, the condition holds on `article` rows too."""
+    never reads a draft), and its parameters. Without q, the condition holds on `article` rows
+    too."""
     param = database.param
     clauses, params = ["1 = 1"], []
     if q:
-        alone = not (kind or region or from_ or to or organization)
-        found = search.match_sql(q, highest_ids=highest_ids if alone else None)
+        found = search.match_sql(q)
         # A query with nothing searchable in it (only punctuation, say) finds nothing.
         clauses.append(found[0] if found else "1 = 0")
         params += found[1] if found else []
@@ -183,11 +181,17 @@ def _conditions(q: str | None, kind: str | None, region: str | None, from_: date
 def _newest_matches(q, kind, region, from_, to, organization) -> list[tuple]:
     """(id, kind, region, published_on, organization_id) of the matches with the highest ids,
     TOTAL_BOUND + 1 at most, read from the narrow rows of `article_search`."""
-    where, params = _conditions(q, kind, region, from_, to, organization,
-                                highest_ids=TOTAL_BOUND + 1)
+    filtered, params = _conditions(None, kind, region, from_, to, organization)
+    source, order = "article_search", "id DESC"
+    if q:
+        found = search.newest_matches_sql(q)
+        if found is None:  # nothing searchable
+            return []
+        source, condition, order, match_params = found
+        filtered, params = f"{condition} AND {filtered}", match_params + params
     return database.execute_sql(
-        "SELECT id, kind, region, published_on, organization_id FROM article_search"
-        f" WHERE {where} ORDER BY {search.id_order(q)} DESC LIMIT {TOTAL_BOUND + 1}",
+        "SELECT article_search.id, kind, region, published_on, organization_id "
+        f"FROM {source} WHERE {filtered} ORDER BY {order} LIMIT {TOTAL_BOUND + 1}",
         params).fetchall()
 
 
