@@ -7,14 +7,12 @@ import pytest
 
 from service import create_app
 from service.domain.models import TABLES
-from service.domain.namecheck import MATCHES_PER_PAGE, _check_name
-from service.infra.clock import utcnow
+from service.domain.namecheck import MATCHES_PER_PAGE
 from service.infra.db import database
 from service.migrations import migrate
 from tests.builders import check, withdraw
 from tests.conftest import serve, staff_tokens
 from tests.test_names_api import make_notice, roster_ids
-from tests.test_pool import drop_every_connection
 
 NAMES = "/api/v1/names"
 
@@ -240,22 +238,3 @@ def test_the_largest_cursor_is_an_empty_page_not_an_error(client, tokens):
     body = response.json()
     assert body["matches"] == [] and body["totals"]["exact"] == 2
     assert body["next"] == {"exact": None, "variant": None, "pinyin": None}
-
-
-# --- PostgreSQL plans the check's statements once per connection --------------------------------
-
-def test_a_check_on_a_connection_the_server_dropped_prepares_its_statement_again(
-        app, client, tokens, database_url):
-    if database_url.startswith("sqlite"):
-        pytest.skip("server-side prepared statements are PostgreSQL's")
-    make_notice(client, tokens, title="公示", roster=["张心怡", "章新宜"])
-    now = utcnow()
-    with app.app_context(), database.connection_context():
-        first = _check_name("张心怡", now, None, None)
-        assert database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
-    drop_every_connection(database_url)
-
-    with app.app_context(), database.connection_context():
-        # Its first statement runs a statement the dropped connection had prepared.
-        assert _check_name("张心怡", now, None, None) == first
-    assert first[0]["totals"] == {"exact": 1, "variant": 0, "pinyin": 1}

@@ -1,11 +1,15 @@
-"""PostgreSQL's connection pool: no liveness round trip when a request takes a connection, and a
-pooled connection the server has dropped is replaced at its first statement."""
+"""PostgreSQL's connection pool: no liveness round trip when a request takes a connection, a
+pooled connection the server has dropped is replaced at its first statement, and the statements
+prepared on a connection are prepared again on its replacement."""
 
 import psycopg2
 import pytest
 
+from service.domain.namecheck import _check_name
+from service.infra.clock import utcnow
 from service.infra.db import database
 from tests.builders import post_notice
+from tests.test_names_api import make_notice
 
 NOTICE = {"title": "核验人员名单公示", "category": "press_credential_verification",
           "issuer": "中国电子报", "window": {"start": "2024-01-26", "end": "2024-02-05"},
@@ -72,3 +76,20 @@ def test_a_failing_statement_on_a_live_connection_is_not_sent_again(app, postgre
         with pytest.raises(Exception, match="division by zero"):
             database.execute_sql("SELECT 1 / 0")
         assert database.connection() is pooled
+
+
+# --- The name check's statements are prepared once per connection (infra/db.Prepared) -------
+
+def test_a_check_on_a_connection_the_server_dropped_prepares_its_statement_again(
+        app, client, tokens, database_url):
+    make_notice(client, tokens, title="公示", roster=["张心怡", "章新宜"])
+    now = utcnow()
+    with app.app_context(), database.connection_context():
+        first = _check_name("张心怡", now, None, None)
+        assert database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+    drop_every_connection(database_url)
+
+    with app.app_context(), database.connection_context():
+        # Its first statement runs a statement the dropped connection had prepared.
+        assert _check_name("张心怡", now, None, None) == first
+    assert first[0]["totals"] == {"exact": 1, "variant": 0, "pinyin": 1}
