@@ -321,3 +321,31 @@ def test_parallel_revocations_are_recorded_once(server, tokens):
                                     tokens["admin"], {})] * 3)
         assert statuses(responses) == [204] * 3  # revoking is idempotent
         assert actions("token", token_id).count("token.revoked") == 1
+
+
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+
+def test_parallel_roster_adds_to_different_notices_get_distinct_ids_and_their_own_keys(
+        server, tokens):
+    """Each roster write reserves its entries' ids (db.reserve_ids) instead of reading them back:
+    writes to several drafts at once must never be given the same ids, and each entry's pinyin
+    keys must point at that entry."""
+    for round_ in range(ROUNDS):
+        notice_ids = [draft(server, tokens) for _ in range(4)]
+        names = {n: [f"{'张王李赵'[n]}{GIVEN[i]}{GIVEN[round_ % len(GIVEN)]}" for i in range(10)]
+                 for n in range(4)}
+        responses = fire(server, *[("POST", f"/api/v1/notices/{notice_id}/roster",
+                                    tokens["editor"], {"json": [{"name": x} for x in names[n]]})
+                                   for n, notice_id in enumerate(notice_ids)])
+        assert statuses(responses) == [201] * 4, [r.text for r in responses]
+        with database.connection_context():
+            rows = list(RosterEntry.select(RosterEntry.id, RosterEntry.notice, RosterEntry.name)
+                        .where(RosterEntry.notice.in_(notice_ids)).tuples())
+            keyed = {entry for (entry,) in database.execute_sql(
+                "SELECT DISTINCT entry_id FROM roster_pinyin WHERE entry_id IN "
+                f"({', '.join(str(row[0]) for row in rows)})")}
+        assert len(rows) == 40 and len({row[0] for row in rows}) == 40
+        third = sorted(name for _, notice, name in rows if notice == notice_ids[2])
+        assert third == sorted(names[2])
+        assert keyed == {row[0] for row in rows}
