@@ -60,6 +60,12 @@ def rebuild_statements(sqlite: bool) -> list[str]:
             for statement in (f"DELETE FROM {table}", fill)]
 
 
+def rebuild() -> None:
+    """Fill the search's tables again from every published article (after a bulk load)."""
+    for statement in rebuild_statements(is_sqlite()):
+        database.execute_sql(statement)
+
+
 def reindex(article: Article) -> None:
     """Bring the search's tables in step with a saved article: a published one is found as it
     now reads, a draft by no search."""

@@ -186,9 +186,8 @@ def _key_fields(model):
 
 
 def _after_import() -> None:
-    """Rebuild what is derived: PostgreSQL id sequences and the SQLite full-text index."""
-    for article in Article.select().where(Article.public()):  # drafts are in no search
-        search.reindex(article)
+    """Rebuild what is derived: PostgreSQL id sequences and the search's tables."""
+    search.rebuild()
     if not is_sqlite():
         for model in EXPORTED:
             key = model._meta.primary_key
