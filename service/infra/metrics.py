@@ -16,6 +16,10 @@ DB_ERRORS = Counter("registry_db_errors_total", "Requests refused because the da
 RATE_LIMIT_STORAGE_FAILURES = Counter(
     "registry_rate_limit_storage_failures_total",
     "Rate limit storage operations that failed (the counts then fell back to process memory)")
+# Methods labelled by name; any other is "other". gunicorn passes any token of 3–20 capitals as a
+# method, and each new label value is a new series in every worker's sample file: a client
+# sending made-up methods would grow them, and /metrics, without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def registry():
@@ -36,7 +40,8 @@ def init_app(app: Flask) -> None:
     def _observe(response):
         # The route template (/api/v1/notices/<id:notice_id>), never the URL: no ids or queries.
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "other"
+        REQUESTS.labels(route, method, str(response.status_code)).inc()
         if "started" in g:
-            LATENCY.labels(route, request.method).observe(time.perf_counter() - g.started)
+            LATENCY.labels(route, method).observe(time.perf_counter() - g.started)
         return response

@@ -1,0 +1,40 @@
+"""Red team: requests whose cost or footprint the client chose, found unbounded and bounded since,
+each through real HTTP on both databases."""
+
+from tests.builders import post_notice
+
+
+def test_made_up_methods_share_one_metrics_label(client):
+    """gunicorn passes any method of 3–20 capitals on to the app: each one must not become a new
+    series in /metrics (in every worker's sample file), or a client grows them without end."""
+    for method in ("REDTEAMAAA", "REDTEAMBBB", "REDTEAMCCC"):
+        assert client.request(method, "/api/v1/names").status_code == 405
+    text = client.get("/metrics").text
+    assert "REDTEAM" not in text
+    assert 'method="other"' in text
+
+
+def test_a_wide_csv_header_costs_once_not_on_every_row(client, tokens):
+    """A header of a million blank cells after `name` made every row as long as the header:
+    2,000 short rows took 2,000 × 0.5 s, past the import's time limit (422). Each row now costs
+    its own length."""
+    notice = post_notice(client, tokens, {"title": "宽表头名单", "category": "test",
+                                          "issuer": "测试单位"})
+    data = ("name" + "," * 1_000_000 + "\n"
+            + "".join(f"宽表头{i}\n" for i in range(2_000))).encode()
+    response = client.post(f"/api/v1/notices/{notice['id']}/roster:import",
+                           files=[("file", ("roster.csv", data, "text/csv"))],
+                           token=tokens["editor"])
+    assert response.status_code == 201, response.text
+    assert response.json()["imported"] == 2_000
+
+
+def test_a_value_under_a_blank_header_is_still_refused(client, tokens):
+    notice = post_notice(client, tokens, {"title": "空表头名单", "category": "test",
+                                          "issuer": "测试单位"})
+    data = "name,,organization\n张三,,报社\n李四,多余,报社\n".encode()
+    response = client.post(f"/api/v1/notices/{notice['id']}/roster:import",
+                           files=[("file", ("roster.csv", data, "text/csv"))],
+                           token=tokens["editor"])
+    assert response.status_code == 422, response.text
+    assert list(response.json()["errors"]) == ["rows.3"]
