@@ -291,6 +291,9 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) 
     records: list[dict] = []
     errors: dict[str, list[str]] = {}
     blank_run = 0
+    # Each row costs the length of the row, not of the header: a CSV header of a million blank
+    # cells must not make every short row that long.
+    named = [(index, column) for index, column in enumerate(columns) if column is not None]
     # Line numbers are spreadsheet row numbers: the header is line 1.
     for line, cells in enumerate(rows, start=2):
         budget.check()
@@ -304,15 +307,13 @@ def _clean_rows(columns: list[str | None], rows: Iterator[Row], budget: Budget) 
         blank_run = 0
         if len(records) == MAX_ROWS:
             raise file_error(f"more than {MAX_ROWS:,} rows; split the file")
-        texts = [_unquoted(_text(cell)) for cell in cells[:len(columns)]]
-        texts += [""] * (len(columns) - len(texts))
-        unheaded = [text for column, text in zip(columns, texts, strict=True) if column is None]
-        if any(text.strip() for text in unheaded) or _has_text(cells[len(columns):]):
+        if any(column is None and _unquoted(_text(cell)).strip()
+               for column, cell in zip(columns, cells, strict=False)
+               ) or _has_text(cells[len(columns):]):
             errors[f"rows.{line}"] = ["value in a column with no header"]
         record: dict = {"name": None, "organization": None, "credential_no": None, "line": line}
-        for column, text in zip(columns, texts, strict=True):
-            if column is None:
-                continue
+        for index, column in named:
+            text = _unquoted(_text(cells[index])) if index < len(cells) else ""
             try:
                 if column == "name":
                     record[column] = clean_name(text)
