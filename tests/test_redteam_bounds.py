@@ -2,6 +2,8 @@
 each through real HTTP on both databases."""
 
 from tests.builders import post_notice
+from tests.conftest import serve
+from tests.test_hardening import limited_app
 
 
 def test_made_up_methods_share_one_metrics_label(client):
@@ -38,3 +40,20 @@ def test_a_value_under_a_blank_header_is_still_refused(client, tokens):
                            token=tokens["editor"])
     assert response.status_code == 422, response.text
     assert list(response.json()["errors"]) == ["rows.3"]
+
+
+def test_the_addresses_of_one_ipv6_network_share_one_limit(app, database_url):
+    """An IPv6 client picks any address of its /64 for free: counted per address, it was never
+    limited (a new address each request). Here behind one proxy, as with deploy/nginx.conf."""
+    with serve(limited_app(database_url, TRUSTED_PROXY_HOPS=1)) as client:
+        def check(address):
+            return client.get("/api/v1/names", params={"q": "张心怡"},
+                              headers={"X-Forwarded-For": address}).status_code
+
+        same_network = [check(f"2001:db8:5:6::{i}") for i in range(1, 5)]
+        other_network = check("2001:db8:5:7::1")
+        mapped = [check("10.1.2.3"), check("::ffff:10.1.2.3"), check("10.1.2.3"),
+                  check("::ffff:10.1.2.3")]
+    assert same_network == [200, 200, 200, 429]
+    assert other_network == 200
+    assert mapped == [200, 200, 200, 429]

@@ -6,6 +6,7 @@ shared by every gunicorn worker of the instance; redis://… shares them between
 When that storage fails, each process counts in its own memory until it answers again."""
 
 import functools
+import ipaddress
 import logging
 import math
 import os
@@ -236,12 +237,27 @@ def init_app(app: Flask) -> None:
         names = request_limits()
         if not names or auth.is_staff():
             return
-        client = request.remote_addr or "unknown"
+        client = client_key(request.remote_addr)
         for name in names:
             for item in _items(app.config[name]):
                 if not limiter.hit(item, name, client):
                     g.retry_after = limiter.seconds_to_reset(item, name, client)
                     abort(429, f"Too many requests: at most {item} from one client.")
+
+
+def client_key(address: str | None) -> str:
+    """Whom a request counts against: its IPv4 address, or the /64 network of its IPv6 one. One
+    subscriber's link is given a whole /64, and picking another address in it is free: counted
+    per address, one client would get 2^64 limits."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
 
 
 def storage_state() -> str:
