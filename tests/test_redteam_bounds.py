@@ -1,9 +1,12 @@
 """Red team: requests whose cost or footprint the client chose, found unbounded and bounded since,
 each through real HTTP on both databases."""
 
+import requests
+
 from tests.builders import post_notice
 from tests.conftest import serve
 from tests.test_hardening import limited_app
+from tests.test_races import ROUNDS, fire
 
 
 def test_made_up_methods_share_one_metrics_label(client):
@@ -57,3 +60,18 @@ def test_the_addresses_of_one_ipv6_network_share_one_limit(app, database_url):
     assert same_network == [200, 200, 200, 429]
     assert other_network == 200
     assert mapped == [200, 200, 200, 429]
+
+
+def test_two_admins_revoking_each_other_at_once_do_not_deadlock(server, tokens):
+    """Each revocation locked its target, then (recording it) its caller's token: crossed, on
+    PostgreSQL one of the two was a deadlock, answered 503. Now one wins, the other is a 401."""
+    admin = tokens["admin"]
+    for round_ in range(ROUNDS):
+        made = [requests.post(f"{server}/api/v1/tokens", timeout=30,
+                              headers={"Authorization": f"Bearer {admin}"},
+                              json={"role": "admin", "label": f"互相撤销 {round_} {i}"}).json()
+                for i in range(2)]
+        first, second = made
+        responses = fire(server, ("DELETE", f"/api/v1/tokens/{second['id']}", first["token"], {}),
+                         ("DELETE", f"/api/v1/tokens/{first['id']}", second["token"], {}))
+        assert sorted(r.status_code for r in responses) == [204, 401], [r.text for r in responses]

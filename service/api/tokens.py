@@ -49,7 +49,13 @@ class Tokens(MethodView):
 def revoke(token_id):
     """Revoke a token at once"""
     with database.atomic():
-        row = locked(ApiToken.select().where(ApiToken.id == token_id))
+        # audit.record locks the caller's token too: both are locked here in id order, so two
+        # admins revoking each other's tokens at once wait for one another (the second then gets
+        # a 401) instead of deadlocking on PostgreSQL (a 503).
+        rows = {row.id: row for row in (
+            locked(ApiToken.select().where(ApiToken.id == locked_id))
+            for locked_id in sorted({token_id, auth.caller().id})) if row is not None}
+        row = rows.get(token_id)
         if row is None:
             raise NotFound("token", f"No token {token_id}.")
         if row.revoked_at is None:  # revoking twice is harmless; only the first is recorded
