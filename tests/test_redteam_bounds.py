@@ -75,3 +75,13 @@ def test_two_admins_revoking_each_other_at_once_do_not_deadlock(server, tokens):
         responses = fire(server, ("DELETE", f"/api/v1/tokens/{second['id']}", first["token"], {}),
                          ("DELETE", f"/api/v1/tokens/{first['id']}", second["token"], {}))
         assert sorted(r.status_code for r in responses) == [204, 401], [r.text for r in responses]
+
+
+def test_name_checks_are_not_kept_by_shared_caches(client):
+    """The /check page says `private`; the API answers holding the same names said nothing, so
+    a caching proxy or CDN could keep who was checked under the URL."""
+    for path in ("/api/v1/names?q=张心怡", "/api/v1/search?q=张心怡",
+                 "/api/v1/names?q=张心怡&kind=exact&cursor=0.0.0.0"):
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+        assert response.headers["Cache-Control"] == "private"

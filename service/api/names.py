@@ -13,6 +13,9 @@ URL_PREFIX = "/api/v1/names"
 blp = Blueprint("names", __name__, description="Check whether a name is on a published roster")
 # The domain builds the answer in the schema's shape (tests/test_names_paging.py holds it to it).
 NAME_CHECK_BODY = JSONBody(NameCheckSchema(), shaped=True)
+# Names people check are nobody else's business: no shared cache (a proxy, a CDN) keeps the
+# answer under its URL, as none keeps the /check page.
+NAMES_CHECKED = "private"
 
 
 @blp.route("")
@@ -27,10 +30,12 @@ class Names(MethodView):
         `next` a link to the following page of a kind that has more (the same query with `kind`
         and `cursor`); such a page holds only that kind's matches."""
         try:
-            return NAME_CHECK_BODY.response(check_name(
+            response = NAME_CHECK_BODY.response(check_name(
                 args["q"], utcnow(), kind=args.get("kind"), cursor=args.get("cursor"),
                 encode=NAME_CHECK_BODY))
         except Invalid as error:
             if error.field == "cursor":
                 raise
             raise error.renamed("q") from None
+        response.headers["Cache-Control"] = NAMES_CHECKED
+        return response

@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from schemas.search import SearchArgsSchema, SearchResultSchema
 from service.api import Blueprint
+from service.api.names import NAMES_CHECKED
 from service.domain import articles
 from service.domain.errors import Invalid
 from service.domain.models import Notice
@@ -37,4 +38,4 @@ class Search(MethodView):
             "notices": present(list(found_notices), now),
             "names": names,
             "articles": articles.search_page(q=q, page_size=limit, staff=staff)["items"],
-        }
+        }, 200, {"Cache-Control": NAMES_CHECKED}
