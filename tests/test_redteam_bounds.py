@@ -3,7 +3,7 @@ each through real HTTP on both databases."""
 
 import requests
 
-from tests.builders import post_notice
+from tests.builders import notice_payload, post_notice
 from tests.conftest import serve
 from tests.test_hardening import limited_app
 from tests.test_races import ROUNDS, fire
@@ -77,11 +77,19 @@ def test_two_admins_revoking_each_other_at_once_do_not_deadlock(server, tokens):
         assert sorted(r.status_code for r in responses) == [204, 401], [r.text for r in responses]
 
 
-def test_name_checks_are_not_kept_by_shared_caches(client):
-    """The /check page says `private`; the API answers holding the same names said nothing, so
-    a caching proxy or CDN could keep who was checked under the URL."""
+def test_name_checks_are_not_kept_by_shared_caches(client, tokens):
+    """The /check page says `private`; the API answers holding the same names said nothing, and
+    the notice page filtered by a name said `public`, so a caching proxy or CDN could keep who
+    was checked under the URL."""
+    notice = post_notice(client, tokens, notice_payload(roster=[{"name": "张心怡"}]),
+                         publish=True)
     for path in ("/api/v1/names?q=张心怡", "/api/v1/search?q=张心怡",
-                 "/api/v1/names?q=张心怡&kind=exact&cursor=0.0.0.0"):
+                 "/api/v1/names?q=张心怡&kind=exact&cursor=0.0.0.0",
+                 f"/api/v1/notices/{notice['id']}/roster?q=张心怡"):
         response = client.get(path)
         assert response.status_code == 200, response.text
         assert response.headers["Cache-Control"] == "private"
+    page = client.get(f"/notices/{notice['id']}", params={"q": "张心怡"})
+    assert page.status_code == 200 and "张心怡" in page.text
+    assert page.headers["Cache-Control"].startswith("private")
+    assert client.get(f"/notices/{notice['id']}").headers["Cache-Control"].startswith("public")

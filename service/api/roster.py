@@ -14,6 +14,7 @@ from schemas.roster import (
 )
 from service import config
 from service.api import Blueprint, paginate
+from service.api.names import NAMES_CHECKED
 from service.domain import notices, organizations, roster
 from service.domain.errors import Conflict, Invalid, NotFound
 from service.domain.models import RosterEntry
@@ -55,7 +56,9 @@ class Roster(MethodView):
                 raise error.renamed("q") from None
         rows, envelope = paginate(query, args)
         masked = not (auth.is_staff() and organizations.acts_for(notice.organization_id))
-        return {"items": [roster_entry_dict(e, masked=masked) for e in rows], **envelope}
+        page = {"items": [roster_entry_dict(e, masked=masked) for e in rows], **envelope}
+        # Filtered by a name, it is a name check: kept by no shared cache (names.NAMES_CHECKED).
+        return (page, 200, {"Cache-Control": NAMES_CHECKED}) if "q" in args else page
 
     @blp.staff("editor")
     @blp.arguments(OneOrManyRosterEntriesSchema(many=True))

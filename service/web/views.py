@@ -180,7 +180,9 @@ def notice(notice_id: int):
                   .order_by(Article.published_on.desc(), Article.id)) if item["article_ids"] else []
     corrected = corrections.history(row.id, page_size=CORRECTIONS_SHOWN)
     return render_page(
-        "notice.html", status=status, notice=item, roster=roster,
+        # A roster filtered by a name is a name check: no shared cache keeps it, as for /check.
+        "notice.html", status=status, cache="private" if query_text else "public",
+        notice=item, roster=roster,
         query=query_text[:ECHO_LIMIT], filter_error=filter_error, by_pinyin=by_pinyin,
         body=paragraphs(item["body"], item["contacts"], (row.issuer,)),
         hidden_on=row.roster_hidden_at and cn_local_date(row.roster_hidden_at, row.timezone),
