@@ -90,7 +90,8 @@ SETTINGS: dict[str, tuple[str | None, Callable[[str], object]]] = {
     "SCHEDULER_POLL_SECONDS": ("1", _seconds),
     "SCHEDULER_METRICS_PORT": (None, _whole(1, 65535)),  # unset: the scheduler serves no metrics
     "SCHEDULER_METRICS_ADDR": ("127.0.0.1", _text),
-    "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": (None, _whole(0)),  # unset: rosters stay public
+    # unset: rosters stay public; at most 100 years (a cutoff before year 1 fails every run)
+    "ROSTER_PUBLIC_DAYS_AFTER_CLOSE": (None, _whole(0, 36_600)),
     # Per client; service/infra/limits.py says where they count, deploy/env.example how.
     "PUBLIC_RATE_LIMIT": ("60/minute;1000/hour", _rate_limit),
     "SEARCH_RATE_LIMIT": ("20/minute;300/hour", _rate_limit),

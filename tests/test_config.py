@@ -74,7 +74,9 @@ def test_empty_variables_mean_the_default():
     ("ROSTER_IMPORT_SECONDS", "1e999", "not a positive number"),
     ("SCHEDULER_METRICS_PORT", "0", "out of range (from 1 to 65535)"),
     ("SCHEDULER_METRICS_PORT", "70000", "out of range (from 1 to 65535)"),
-    ("ROSTER_PUBLIC_DAYS_AFTER_CLOSE", "-1", "out of range (≥ 0)"),
+    ("ROSTER_PUBLIC_DAYS_AFTER_CLOSE", "-1", "out of range (from 0 to 36600)"),
+    # now − 1,000,000 days is before year 1: the scheduler's housekeeping failed on every run
+    ("ROSTER_PUBLIC_DAYS_AFTER_CLOSE", "1000000", "out of range (from 0 to 36600)"),
     ("ROSTER_PUBLIC_DAYS_AFTER_CLOSE", "7.5", "not a whole number"),
     ("TRUSTED_PROXY_HOPS", "one", "not a whole number"),
     ("NAME_CHECK_CACHE_MB", "32MB", "not a whole number"),
