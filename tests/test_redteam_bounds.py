@@ -93,3 +93,16 @@ def test_name_checks_are_not_kept_by_shared_caches(client, tokens):
     assert page.status_code == 200 and "张心怡" in page.text
     assert page.headers["Cache-Control"].startswith("private")
     assert client.get(f"/notices/{notice['id']}").headers["Cache-Control"].startswith("public")
+
+
+def test_a_key_given_twice_is_refused_not_the_last_one_kept(client, tokens):
+    """{"title": "checked", "title": "stored"}: a proxy or validator reading the first value saw
+    another body than the one the service stored (it kept the last)."""
+    body = ('{"title": "审核过的标题", "title": "另一个标题", "category": "test", '
+            '"issuer": "测试单位"}').encode()
+    response = client.post("/api/v1/notices", data=body, token=tokens["editor"],
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "'title' appears more than once" in response.json()["detail"]
+    listed = client.get("/api/v1/notices", params={"status": "draft"}, token=tokens["editor"])
+    assert listed.json()["total"] == 0

@@ -32,6 +32,16 @@ def _not_json(constant: str):
     raise BodyError(f"{constant} is not JSON")
 
 
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    # A repeated key is refused rather than the last one kept: a proxy or validator reading the
+    # first would check another body than the one the service acts on.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        repeated = next(key for key in data if sum(k == key for k, _ in pairs) > 1)
+        raise BodyError(f"the key {_field((repeated,))!r} appears more than once in an object")
+    return data
+
+
 def _field(path: tuple) -> str:
     # A key may hold the lone surrogate itself: shown escaped, the message stays encodable.
     return ".".join(str(part) for part in path).encode("utf-8", "backslashreplace").decode()
@@ -39,10 +49,11 @@ def _field(path: tuple) -> str:
 
 def loads(text: str | bytes):
     """json.loads within bounds: nesting at most MAX_DEPTH, integers of at most MAX_INTEGER_DIGITS
-    digits, no NaN or Infinity (BodyError); no lone surrogate in a string or key, which no
-    database stores (ValidationError naming the field)."""
+    digits, no NaN or Infinity, no key twice in an object (BodyError); no lone surrogate in a
+    string or key, which no database stores (ValidationError naming the field)."""
     try:
-        data = json.loads(text, parse_int=_integer, parse_constant=_not_json)
+        data = json.loads(text, parse_int=_integer, parse_constant=_not_json,
+                          object_pairs_hook=_object)
     except RecursionError:
         raise BodyError(f"the JSON is nested more than {MAX_DEPTH} deep") from None
     surrogates, pending = {}, [(data, (), 0)]
