@@ -136,9 +136,12 @@ class NoticeSchema(Schema):
     roster_size = fields.Integer()
     roster_digest = fields.String(
         allow_none=True,
-        metadata={"description": "SHA-256 of the roster as published (null for drafts): over one "
-                                 "JSON line [position, name, organization, credential_no] per "
-                                 "entry, in roster order, UTF-8"})
+        metadata={"description": "SHA-256 of the roster as published: over one JSON line "
+                                 "[position, name, organization, credential_no] per entry, in "
+                                 "roster order, UTF-8. Null for drafts, and for callers who see "
+                                 "the credential numbers masked (the public, other "
+                                 "organisations' staff): over the full numbers it would let "
+                                 "them test guesses of the masked characters"})
     status = fields.String(validate=validate.OneOf(STATUSES))
     article_ids = fields.List(fields.Integer())
     created_at = fields.AwareDateTime()

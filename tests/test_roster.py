@@ -415,7 +415,8 @@ def test_published_notice_shows_its_roster_digest_and_verifies(client, tokens):
 
     entries = roster(client, notice["id"], token=tokens["editor"])["items"]
     assert notice["roster_digest"] == digest_of(entries)
-    assert client.get(f"{NOTICES}/{notice['id']}").json()["roster_digest"] == digest_of(entries)
+    assert client.get(f"{NOTICES}/{notice['id']}",
+                      token=tokens["editor"]).json()["roster_digest"] == digest_of(entries)
     [event] = audit_events(client, tokens, notice["id"], "notice.published")
     assert event["changes"]["roster_size"] == 3
     assert event["changes"]["roster_digest"] == notice["roster_digest"]
@@ -423,6 +424,26 @@ def test_published_notice_shows_its_roster_digest_and_verifies(client, tokens):
     assert verified.json() == {"notice_id": notice["id"], "roster_digest": digest_of(entries),
                                "computed_digest": digest_of(entries), "roster_size": 3,
                                "matches": True}
+
+
+def test_the_public_is_not_shown_the_digest_over_credential_numbers_it_sees_masked(
+        client, tokens):
+    """The digest covers the full credential numbers: for a one-entry roster, whose number the
+    public sees as ***********0077, trying the masked characters against it would find them."""
+    notice = create_published(client, tokens)
+    assert notice["roster_digest"]
+    for path in (f"{NOTICES}/{notice['id']}", f"{NOTICES}?page_size=100"):
+        body = client.get(path).json()
+        shown = body["items"] if "items" in body else [body]
+        assert all(n["roster_digest"] is None for n in shown)
+    other = client.post("/api/v1/organizations", token=tokens["admin"], json={"name": "另一家报社"})
+    other_editor = client.post("/api/v1/tokens", token=tokens["admin"], json={
+        "role": "editor", "label": "other", "organization_ids": [other.json()["id"]]})
+    assert client.get(f"{NOTICES}/{notice['id']}", token=other_editor.json()["token"]
+                      ).json()["roster_digest"] is None
+    assert client.get(f"{NOTICES}/{notice['id']}",
+                      token=tokens["editor"]).json()["roster_digest"] == notice["roster_digest"]
+    assert notice["roster_digest"] not in client.get(f"/notices/{notice['id']}").text
 
 
 def test_a_roster_altered_behind_the_api_fails_verification(client, tokens, runner, db):

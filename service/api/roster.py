@@ -55,7 +55,7 @@ class Roster(MethodView):
             except Invalid as error:
                 raise error.renamed("q") from None
         rows, envelope = paginate(query, args)
-        masked = not (auth.is_staff() and organizations.acts_for(notice.organization_id))
+        masked = not organizations.sees_credentials(notice.organization_id)
         page = {"items": [roster_entry_dict(e, masked=masked) for e in rows], **envelope}
         # Filtered by a name, it is a name check: kept by no shared cache (names.NAMES_CHECKED).
         return (page, 200, {"Cache-Control": NAMES_CHECKED}) if "q" in args else page

@@ -141,6 +141,12 @@ def acts_for(organization_id: int | None) -> bool:
     return scope is None or organization_id in scope
 
 
+def sees_credentials(organization_id: int | None) -> bool:
+    """Whether the caller sees this organisation's rosters as stored (full credential numbers, and
+    the roster digest computed over them): its staff and admins; the public sees them masked."""
+    return auth.is_staff() and acts_for(organization_id)
+
+
 def visible(model):
     """SQL: the notices or articles (`model`) the caller sees: published ones, and the drafts of
     its organisations (every draft for an admin)."""

@@ -8,7 +8,7 @@ from peewee import fn
 
 from service.domain import windows
 from service.domain.models import Contact, Notice, NoticeArticle, RosterEntry
-from service.domain.organizations import names_of
+from service.domain.organizations import names_of, sees_credentials
 from service.domain.status import status_of, window_of
 
 
@@ -34,7 +34,10 @@ def present(notices: list[Notice], now: datetime, *, brief: bool = False) -> lis
             **{field: getattr(n, field) for field in (
                 "id", "title", "category", "issuer", "issued_on", "body", "created_at",
                 "updated_at", "published_at", "withdrawn_at", "withdrawal_reason",
-                "roster_digest", "organization_id")},
+                "organization_id")},
+            # Over the full credential numbers: shown to the public, it would let anyone test
+            # guesses of the masked characters of a small roster.
+            "roster_digest": n.roster_digest if sees_credentials(n.organization_id) else None,
             "organization_name": names.get(n.organization_id),
             "window": window_dict(n),
             "contacts": contacts[n.id],
