@@ -180,6 +180,22 @@ def test_percent_and_underscore_are_not_wildcards(client, tokens, q):
     assert check(client, q)["matches"] == []
 
 
+
+@pytest.mark.parametrize(("query", "fields"), [
+    ("q=%FF", ["q"]), ("q=%E5%BC", ["q"]), ("q=%E5%BC%A0%FF", ["q"]),
+    ("q=%E5%BC%A0&kind=%FE&cursor=1.2.3.4", ["kind"]),
+])
+def test_a_query_string_that_is_not_utf8_is_422_naming_each_parameter(client, query, fields):
+    response = client.get(f"{NAMES}?{query}")
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert sorted(errors) == fields
+    assert all(errors[field] == ["is not UTF-8 once percent-decoded"] for field in fields)
+
+
+def test_a_percent_sign_in_a_utf8_query_is_read_as_such(client):
+    assert check(client, "张%E5")["query"] == "张%E5"
+
 def test_open_notices_are_ordered_before_closed_ones(client, tokens):
     today = datetime.now(SHANGHAI).date()
     older_closed = make_notice(client, tokens, title="已结束一", roster=["王伟"])

@@ -104,10 +104,17 @@ class ArgumentsParser(FlaskParser):
 
     def _load_location_data(self, *, schema, req, location):
         if location in ("query", "querystring"):
-            _require_utf8(req.query_string)
+            _require_utf8(req)
         if location == "files" and req.content_length and req.mimetype != "multipart/form-data":
             _unsupported("multipart/form-data")
         return super()._load_location_data(schema=schema, req=req, location=location)
+
+    def load_querystring(self, req, schema):
+        """webargs' proxy only when a field takes several values: for the others it reads the
+        first value of each, as a plain dict does, at a fraction of the cost (it looks each
+        field up in turn, an absent one through an exception)."""
+        proxy = super().load_querystring(req, schema)
+        return proxy if proxy.multiple_keys else req.args.to_dict()
 
     def _raw_load_json(self, req):
         data = req.get_data(cache=True)
@@ -153,7 +160,13 @@ def _with_checks(error: ValidationError, checks: list[Callable]) -> dict:
     return messages
 
 
-def _require_utf8(query_string: bytes) -> None:
+def _require_utf8(req) -> None:
+    query_string = req.query_string
+    # werkzeug leaves what is not UTF-8 percent-encoded in request.args: an ASCII query string
+    # whose names and values hold no "%" once decoded was all UTF-8.
+    if query_string.isascii() and not any(
+            "%" in name or "%" in value for name, value in req.args.items(multi=True)):
+        return
     wrong = [name for name, value in parse_qsl(query_string.decode("latin-1"),
                                                keep_blank_values=True, encoding="latin-1")
              if not _is_utf8(name) or not _is_utf8(value)]

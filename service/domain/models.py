@@ -106,7 +106,7 @@ class RosterEntry(BaseModel):
     position = IntegerField()
     name = CharField(max_length=64)
     exact_key = CharField(max_length=64)  # width and spaces folded
-    variant_key = CharField(max_length=64, index=True)  # also traditional→simplified, dots
+    variant_key = CharField(max_length=64)  # also traditional→simplified, dots
     organization = CharField(max_length=200, null=True)
     credential_no = CharField(max_length=64, null=True)
 
@@ -115,6 +115,8 @@ class RosterEntry(BaseModel):
         indexes = (
             (("notice", "exact_key"), False),
             (("notice", "position"), False),
+            # The name check ranks and counts a name's entries from this index alone.
+            (("variant_key", "notice", "position", "exact_key"), False),
         )
 
 
@@ -122,10 +124,11 @@ class RosterPinyin(BaseModel):
     """Every toneless pinyin reading of a roster name, for pinyin and homophone matches."""
 
     entry = ForeignKeyField(RosterEntry, on_delete="CASCADE", index=False)  # the key's prefix
-    key = CharField(max_length=128, index=True)
+    key = CharField(max_length=128)
 
     class Meta:
         primary_key = CompositeKey("entry", "key")
+        indexes = ((("key", "entry"), False),)  # the name check reads entries from it alone
 
 
 class Article(BaseModel):

@@ -97,9 +97,9 @@ class _Match(NamedTuple):
     shown: int  # on the page asked for (else it only carries its kind's summary)
 
 
-# The columns of _matching's rows.
-MATCHING = ("entry_id", "name", "organization", "credential_no", "position", "notice_id", "rank",
-            "upcoming", "kind")
+# The columns of _matching's rows: what ranks and pages an entry, no more (what it shows is read
+# for the page's rows only).
+MATCHING = ("entry_id", "position", "notice_id", "rank", "upcoming", "kind")
 
 
 def _matching(now: datetime, values: dict):
@@ -109,27 +109,29 @@ def _matching(now: datetime, values: dict):
     matches are one probe of the variant key's index (an exact match is a variant match too)."""
     upcoming = Case(None, [(Notice.opens_at > now, Notice.opens_at),
                            (Notice.closes_at > now, Notice.closes_at)], None)
-    columns = (RosterEntry.id, RosterEntry.name, RosterEntry.organization,
-               RosterEntry.credential_no, RosterEntry.position, RosterEntry.notice,
-               status_rank(now), upcoming)
+    columns = (RosterEntry.id, RosterEntry.position, RosterEntry.notice, status_rank(now),
+               upcoming)
     same_variant = RosterEntry.variant_key == values["variant"]
     same_name = (RosterEntry.select(*columns, Case(
         None, [(RosterEntry.exact_key == values["exact"], SQL("0"))], SQL("1")))
         .join(Notice).where(same_variant & public_roster_condition()))
     by_sound = (RosterEntry.select(*columns, SQL("2")).join(Notice)
-                .where(~same_variant
-                       & RosterEntry.id.in_(PINYIN_ENTRIES.select(PINYIN_ENTRIES.entry_id))
+                .where(RosterEntry.id.in_(PINYIN_ENTRIES.select(PINYIN_ENTRIES.entry_id))
                        & public_roster_condition()))
     return (same_name + by_sound).cte("matching", columns=MATCHING)
 
 
 def _pinyin_entries(values: dict):
-    """SQL: the entries with one of the readings, read first through the key's index. As a plain
-    subquery PostgreSQL sometimes walked every entry in notice order instead, waiting for 21
-    matches (wangzixuan: 100 ms and more)."""
+    """SQL: the entries with one of the readings but another variant key (those are matched by
+    name), read first through the indexes alone: a common name's own entries are most of those
+    that read like it, and are not looked up one by one to be dropped. As a plain subquery
+    PostgreSQL sometimes walked every entry in notice order instead, waiting for 21 matches
+    (wangzixuan: 100 ms and more)."""
     readings = [value for key, value in sorted(values.items()) if key.startswith("reading")]
-    return (RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings))
-            .cte(PINYIN_ENTRIES.__name__, materialized=True))
+    same_name = RosterEntry.select(RosterEntry.id).where(
+        RosterEntry.variant_key == values["variant"])
+    return ((RosterPinyin.select(RosterPinyin.entry).where(RosterPinyin.key.in_(readings))
+             - same_name).cte(PINYIN_ENTRIES.__name__, materialized=True))
 
 
 PINYIN_ENTRIES = Table("pinyin_entries", ("entry_id",))
@@ -168,7 +170,10 @@ def _build_matches(shape: tuple, *, now: datetime, **values):
             k.shown.desc(), k.rank, k.notice_id.desc(), k.position, k.entry_id]).alias("number"),
     ]).alias("ranked")
     r = ranked.c
-    return (Select([ranked], [getattr(r, name) for name in _Match._fields])
+    shows = {"name": RosterEntry.name, "organization": RosterEntry.organization,
+             "credential_no": RosterEntry.credential_no}
+    return (Select([ranked], [shows.get(name) or getattr(r, name) for name in _Match._fields])
+            .join(RosterEntry, on=(RosterEntry.id == r.entry_id))
             .where(((r.shown == 1) & (r.number <= MATCHES_PER_PAGE + 1)) | (r.number == 1))
             .order_by(r.kind, r.number)
             .with_cte(_pinyin_entries(values), matching).bind(database))

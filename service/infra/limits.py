@@ -3,7 +3,12 @@
 
 The counts live where RATELIMIT_STORAGE_URI says: by default a SQLite file beside the database,
 shared by every gunicorn worker of the instance; redis://… shares them between instances too.
-When that storage fails, each process counts in its own memory until it answers again."""
+When that storage fails, each process counts in its own memory until it answers again.
+
+What the shared file costs, measured in process (bench/name_cpu.py, 1M names): 0.15–0.3 ms of a
+first name check's 3–5 ms, the two upserts of the default limit's two windows. Counting in each
+worker's memory would save most of it but give a client the limit once per worker, against the
+README's promise; one statement for both windows measured slower than two."""
 
 import functools
 import ipaddress
