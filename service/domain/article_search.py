@@ -120,12 +120,18 @@ def newest_matches_sql(query: str) -> tuple[str, str, str, list] | None:
 FEW_TITLE_HITS = 4_000
 
 
-def title_hits_sql(query: str) -> tuple[str, str, list] | None:
+def _few_title_hits(in_title: str, expression: str) -> bool:
+    return database.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM article WHERE {in_title} "
+                                f"LIMIT {FEW_TITLE_HITS + 1}) AS hits",
+                                [expression]).fetchone()[0] <= FEW_TITLE_HITS
+
+
+def title_hits_sql(query: str, *, newest_page: bool = False) -> tuple[str, str, list] | None:
     """(table, condition, parameters) that list the published articles whose title contains
     the query, through an index of titles alone: on SQLite article_search rows and
-    article_title_fts; on PostgreSQL through the titles' GIN index (migration 3), as
-    article_search rows when the title hits are few, else as article rows, which have the same
-    filter columns. None if nothing is searchable."""
+    article_title_fts; on PostgreSQL article rows (which have the same filter columns) and
+    their titles' GIN index (migration 3), or for a `newest_page` of a word in few titles
+    article_search rows among those hits. None if nothing is searchable."""
     if is_sqlite():
         found = match_sql(query, title_only=True)
         return ("article_search", *found) if found else None
@@ -133,9 +139,7 @@ def title_hits_sql(query: str) -> tuple[str, str, list] | None:
     if expression is None:
         return None
     in_title = "to_tsvector('simple', title_tokens) @@ to_tsquery('simple', %s)"
-    hits = database.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM article WHERE {in_title} "
-                                f"LIMIT {FEW_TITLE_HITS + 1}) AS hits", [expression]).fetchone()[0]
-    if hits <= FEW_TITLE_HITS:
+    if newest_page and _few_title_hits(in_title, expression):
         # Read them all through the index, then sort: the planner would rather walk the articles
         # newest first computing each one's title vector (80 µs a row), thousands of rows for a
         # word in few titles (372 ms for 体系 at 100,000 articles, against 29 ms).
