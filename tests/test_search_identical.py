@@ -33,6 +33,10 @@ ARTICLES = [  # (title, kind, region, published_on, body)
     ("产业发展", "news", "湖北", "2020-01-01", "产业。发展。"),
     ("一季度软件业务收入增长", "news", None, "2024-04-20",
      "软件和信息技术服务业收入增长，集成电路设计收入增长。"),
+    # A phrase found only once the text is normalized (⾦, a Kangxi radical, is 金), and an article
+    # holding each of the phrase's tokens but not the phrase.
+    ("金融科技座谈会", "meeting", "北京", "2024-06-01", "\u2fa6融科技创新成为会议焦点。"),
+    ("金融服务报告", "news", "上海", "2024-06-02", "金融科技。融科技创。科技创新。"),
 ]
 
 QUERIES = [
@@ -40,6 +44,7 @@ QUERIES = [
     "产业发展", "产业 发展", "集成电路 江苏", "信息产业的核心", "视频产业", "5G", "5g基站", "AVS3",
     "ipv6", "EDA", "4K", "8K终端", "会议", "增长", "制造业", "座谈会", "电路人才", "产业。发展",
     "不存在的词", "🎉", "业发展报", "超高清视频在医疗",
+    "金融科技创新",
 ]
 
 CJK_OR_LATIN = re.compile("[\u4e00-\u9fff]+|[a-z0-9]+")

@@ -241,7 +241,7 @@ def _ranked_through_the_index(q: str | None, filters: tuple, offset: int,
     publication-date index: for a common word the page is found after a few rows."""
     newest = " WHERE {} ORDER BY published_on DESC, id DESC LIMIT {} OFFSET {}"
     where, params = _conditions(q, *filters)
-    title = search.title_hits_sql(q) if q else None
+    title = search.title_hits_sql(q, newest_page=True) if q else None
     ids, title_count = [], 0
     if title:
         table, condition, title_params = title
