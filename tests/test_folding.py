@@ -92,6 +92,11 @@ def test_pinyin_keys_include_every_surname_reading(name, expected):
     assert expected <= pinyin_keys(name)
 
 
+def test_pinyin_keys_read_a_given_name_character_by_character_not_as_a_word():
+    # As a word, 于思 is yú sāi (bearded); in 单于思东 it is two characters of a name.
+    assert pinyin_keys("单于思东") == {"chanyusidong", "danyusidong", "shanyusidong"}
+
+
 def test_pinyin_keys_include_heteronym_readings_of_the_first_character():
     assert "chanxiongxin" in pinyin_keys("单雄信")
 

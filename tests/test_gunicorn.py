@@ -98,6 +98,19 @@ def test_workers_share_the_masters_dictionaries(tmp_path):
         assert server.stop() == 0
 
 
+def test_the_app_loads_no_pinyin_phrase_dictionary():
+    """Names are read character by character: pypinyin's phrase dictionary (44 MB in every
+    process) is never loaded, whichever of the app's modules imports pypinyin first."""
+    code = ("import sys; from service import create_app; create_app({'DATABASE_URL': "
+            "'sqlite:///:memory:'}); import service.cli; from pypinyin.constants import "
+            "PHRASES_DICT; print(len(PHRASES_DICT), 'pypinyin.phrases_dict' in sys.modules)")
+    # Not the setting this test process got from importing the app.
+    env = {k: v for k, v in os.environ.items() if k != "PYPINYIN_NO_PHRASES"}
+    loaded = subprocess.run([BIN / "python", "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=True, env=env).stdout
+    assert loaded.strip() == "0 False"
+
+
 def test_the_app_loads_no_spreadsheet_or_progress_bar_library():
     """openpyxl (for .xlsx uploads) and tqdm (for the CLI's import-roster) load when used, not
     in every worker: a fresh app holds neither."""

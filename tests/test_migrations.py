@@ -18,10 +18,12 @@ from service import create_app
 from service.domain import articles, models
 from service.domain.organizations import ensure_organization
 from service.domain.textsearch import index_tokens
+from service.infra.cache import bump_data_version
 from service.infra.clock import utcnow
 from service.infra.db import database, is_sqlite
 from service.migrations import MIGRATIONS, applied_version, migrate
 from service.migrations.v0002_search_speed import REDUNDANT_INDEXES
+from tests.builders import check, post_notice
 
 SCHEMAS = json.loads((Path(__file__).parent / "migration_schemas.json").read_text())
 
@@ -163,6 +165,41 @@ def test_migration_7_publishes_the_articles_already_there(empty_database_url):
         assert articles.search_page(q="集成电路")["total"] == 2
         assert migrate() == []
     database.close_all()
+
+
+def test_migration_10_reads_stored_names_pinyin_one_character_at_a_time(client, tokens):
+    """单于思东's keys were read with pypinyin's phrases (于思 as yu sai): re-keyed, so that every
+    reading of its characters finds it, as it finds a name added since; other names are kept."""
+    post_notice(client, tokens, {
+        "title": "核验人员名单公示", "category": "test", "issuer": "中国电子报",
+        "window": {"start": "2024-01-26", "end": "2024-02-05", "timezone": "Asia/Shanghai"},
+        "contacts": [{"number": "010-83138953", "label": "举报电话"}],
+        "roster": [{"name": "单于思东"}, {"name": "张心怡"}]}, publish=True)
+    with database.connection_context():
+        param = database.param
+        [(entry_id,)] = database.execute_sql(
+            f"SELECT id FROM roster_entry WHERE name = {param}", ("单于思东",)).fetchall()
+        database.execute_sql(f"DELETE FROM roster_pinyin WHERE entry_id = {param}", (entry_id,))
+        for key in ("chanyusidong", "chanyusaidong", "danyusaidong", "shanyusaidong"):
+            database.execute_sql(f"INSERT INTO roster_pinyin (entry_id, key) VALUES ({param}, "
+                                 f"{param})", (entry_id, key))
+        database.execute_sql("DELETE FROM schema_version WHERE version = 10")
+        bump_data_version()
+        assert check(client, "shanyusidong")["matches"] == []
+        others = sorted(database.execute_sql(
+            f"SELECT entry_id, key FROM roster_pinyin WHERE entry_id <> {param}",
+            (entry_id,)).fetchall())
+
+        assert migrate() == [10]
+
+        keys = database.execute_sql(f"SELECT key FROM roster_pinyin WHERE entry_id = {param}",
+                                    (entry_id,)).fetchall()
+        assert sorted(key for (key,) in keys) == ["chanyusidong", "danyusidong", "shanyusidong"]
+        assert sorted(database.execute_sql(
+            f"SELECT entry_id, key FROM roster_pinyin WHERE entry_id <> {param}",
+            (entry_id,)).fetchall()) == others
+    assert [m["name"] for m in check(client, "shanyusidong")["matches"]] == ["单于思东"]
+    assert [m["name"] for m in check(client, "单于斯东")["matches"]] == ["单于思东"]
 
 
 def test_a_migrated_database_is_left_alone(empty_db):
