@@ -202,6 +202,42 @@ def test_migration_10_reads_stored_names_pinyin_one_character_at_a_time(client, 
     assert [m["name"] for m in check(client, "单于斯东")["matches"]] == ["单于思东"]
 
 
+def found(client, q: str) -> int:
+    return client.get("/api/v1/articles", params={"q": q}).json()["total"]
+
+
+def test_migration_11_bounds_a_long_articles_stored_tokens(client, tokens):
+    """An article indexed before the bound kept every token (SQLite found a phrase from its end):
+    its tokens are cut to the bound and its search rows filled again; a short one is left."""
+    filler = "。".join(chr(0x4E00 + i) + chr(0x4E01 + i) + chr(0x4E02 + i) for i in range(4_000))
+    created = client.post("/api/v1/articles", token=tokens["editor"], json={
+        "title": "长篇报告", "kind": "news", "published_on": "2024-01-26",
+        "body": filler + "。篇末镕镪锳锴锵"})
+    client.post(f"/api/v1/articles/{created.json()['id']}/publish", token=tokens["publisher"])
+    with database.connection_context():
+        param = database.param
+        article_id = created.json()["id"]
+        full = " ".join(index_tokens(part) for part in (filler, "篇末镕镪锳锴锵"))
+        database.execute_sql(f"UPDATE article SET body_tokens = {param} WHERE id = {param}",
+                             (full, article_id))
+        if is_sqlite():
+            database.execute_sql(f"UPDATE article_fts SET body = {param} WHERE rowid = {param}",
+                                 (full, article_id))
+        database.execute_sql("DELETE FROM schema_version WHERE version = 11")
+        bump_data_version()
+        if is_sqlite():
+            assert found(client, "镕镪锳锴锵") == 1
+
+        assert migrate() == [11]
+
+        [(stored,)] = database.execute_sql(
+            f"SELECT body_tokens FROM article WHERE id = {param}", (article_id,)).fetchall()
+        assert stored == index_tokens(filler + "。篇末镕镪锳锴锵")
+        assert len(stored.split(" ")) == 15_000
+    assert found(client, "镕镪锳锴锵") == 0
+    assert found(client, chr(0x4E00) + chr(0x4E01)) == 1
+
+
 def test_a_migrated_database_is_left_alone(empty_db):
     migrate(up_to=3)
 

@@ -46,6 +46,11 @@ def _runs(text: str) -> list[tuple[str, str]]:
 
 # A CJK query of up to this many characters is one token of the index.
 LONGEST_GRAM = 4
+# The tokens indexed of one text (about 3,700 characters of Chinese, four tokens each). PostgreSQL
+# keeps positions up to 16,383 in a vector, title and body together (a title is at most 800
+# tokens), and a vector of at most 1 MB: past either limit its phrase matches would differ from
+# SQLite's, or the article could not be indexed at all. Both databases index the same tokens.
+INDEXED_TOKENS = 15_000
 
 
 def _grams(run: str, n: int) -> list[str]:
@@ -74,7 +79,9 @@ def index_tokens(text: str) -> str:
             tokens += run
         else:
             tokens.append(run)
-    return " ".join(tokens)
+        if len(tokens) >= INDEXED_TOKENS:
+            break
+    return " ".join(tokens[:INDEXED_TOKENS])
 
 
 def query_tokens(query: str) -> list[str]:
