@@ -123,10 +123,10 @@ def test_pinyin_keys_are_empty_for_letters_without_romanization():
 def test_pinyin_keys_are_capped_at_sixteen(monkeypatch):
     readings = tuple(f"x{letter}" for letter in "abcdefghijklmnopqrst")
     monkeypatch.setitem(folding.SURNAMES, "张", readings)
-    folding.pinyin_keys.cache_clear()
+    folding.variant_pinyin_keys.cache_clear()
     folding._readings.cache_clear()
     keys = pinyin_keys("张心怡")
-    folding.pinyin_keys.cache_clear()
+    folding.variant_pinyin_keys.cache_clear()
     folding._readings.cache_clear()
     assert len(keys) == 16
     assert "xaxinyi" in keys

@@ -99,10 +99,14 @@ def _readings(char: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(readings))
 
 
-@lru_cache(maxsize=262_144)
 def pinyin_keys(name: str) -> frozenset[str]:
     """Toneless pinyin keys of the name, one per surname reading a person might type."""
-    folded = variant_key(name)
+    return variant_pinyin_keys(variant_key(name))
+
+
+@lru_cache(maxsize=262_144)
+def variant_pinyin_keys(folded: str) -> frozenset[str]:
+    """pinyin_keys of a name given by its variant key (a roster write has it already)."""
     after_first = _romanize(folded[1:])
     if after_first is None or _romanize(folded[0]) is None:
         return frozenset()

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 
 from service.domain.errors import Invalid
-from service.domain.folding import name_keys, pinyin_keys
+from service.domain.folding import name_keys, variant_pinyin_keys
 from service.domain.models import AuditEvent, Notice, RosterEntry
 from service.domain.names import OPTIONAL_MAX, clean_optional
 from service.infra.db import insert_rows, reserve_ids
@@ -76,7 +76,8 @@ def insert_entries(notice: Notice, cleaned: list[dict], last: int = 0,
         if progress:
             progress(len(batch))
     insert_rows("roster_pinyin", ("entry_id", "key"),
-                [(entry_id, key) for entry_id, _, _, name, *_ in rows for key in pinyin_keys(name)])
+                [(entry_id, key) for entry_id, *_, variant, _, _ in rows
+                 for key in variant_pinyin_keys(variant)])
     return entry_ids
 
 

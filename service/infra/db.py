@@ -151,6 +151,18 @@ class Prepared:
             self._prepare(*prepare)
             return database.execute_sql(sql, params).fetchall()
 
+    def first(self, model, shape: Hashable, **values):
+        """The first row as an instance of `model`, as peewee reads one, or None: for a query
+        that selects the model's own columns (`model.select()`)."""
+        rows = self.rows(shape, **values)
+        if not rows:
+            return None
+        values = zip(model._meta.sorted_fields, rows[0], strict=True)
+        instance = model(__no_default__=1,
+                         **{field.name: field.python_value(value) for field, value in values})
+        instance._dirty.clear()
+        return instance
+
     @staticmethod
     def _prepare(name: str, statement: str) -> None:
         database.execute_sql(statement)  # a dead connection is replaced here too
@@ -284,9 +296,15 @@ def close_pool() -> None:
 
 
 def locked(query):
-    """The one row of `query`, read inside the current transaction and held until it ends:
-    SELECT … FOR NO KEY UPDATE on PostgreSQL (it still lets other transactions insert rows that
-    refer to it, such as links, so a notice and an article locked at once cannot deadlock);
-    SQLite's IMMEDIATE transaction already holds the write lock. None when there is no such row.
-    A state change decides on this row, never on one read before the transaction."""
-    return (query if is_sqlite() else query.for_update("FOR NO KEY UPDATE")).first()
+    """The one row of `query`, read inside the current transaction and held until it ends (see
+    locking). None when there is no such row. A state change decides on this row, never on one
+    read before the transaction."""
+    return locking(query).first()
+
+
+def locking(query):
+    """`query` holding its rows until the transaction ends: SELECT … FOR NO KEY UPDATE on
+    PostgreSQL (it still lets other transactions insert rows that refer to it, such as links, so
+    a notice and an article locked at once cannot deadlock); SQLite's IMMEDIATE transaction
+    already holds the write lock."""
+    return query if is_sqlite() else query.for_update("FOR NO KEY UPDATE")
