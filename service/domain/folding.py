@@ -61,9 +61,24 @@ def variant_key(name: str) -> str:
 
 def name_keys(name: str) -> tuple[str, str, str]:
     """(clean name, exact key, variant key), cleaning the name once; Invalid if it is not a name."""
-    cleaned = clean_name(name)
-    exact = _exact(cleaned)
+    cleaned, exact = clean_and_exact(name)
     return cleaned, exact, _variant(exact)
+
+
+def clean_and_exact(name: str) -> tuple[str, str]:
+    """(clean name, exact key); Invalid if it is not a name."""
+    cleaned = clean_name(name)
+    return cleaned, _exact(cleaned)
+
+
+def variant_keys(exact_keys: list[str]) -> list[str]:
+    """The variant key of each exact key, through one OpenCC call: a call cost ≈ 6× its work on
+    one name (measured). No exact key holds a newline, and no phrase OpenCC converts spans one."""
+    if not exact_keys:
+        return []
+    # After NFKC, which maps every dot variant to one in the list (U+FF65 to U+30FB, U+FF0E and
+    # U+2024 to ".").
+    return _T2S.convert("\n".join(exact_keys).translate(_DOTS)).split("\n")
 
 
 def _exact(cleaned: str) -> str:
@@ -71,9 +86,7 @@ def _exact(cleaned: str) -> str:
 
 
 def _variant(exact: str) -> str:
-    # After NFKC, which maps every dot variant to one in the list (U+FF65 to U+30FB, U+FF0E and
-    # U+2024 to ".").
-    return _T2S.convert(exact.translate(_DOTS))
+    return variant_keys([exact])[0]
 
 
 def _fold_latin(text: str) -> str:
