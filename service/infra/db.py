@@ -157,9 +157,9 @@ class Prepared:
         rows = self.rows(shape, **values)
         if not rows:
             return None
-        values = zip(model._meta.sorted_fields, rows[0], strict=True)
+        columns = zip(model._meta.sorted_fields, rows[0], strict=True)
         instance = model(__no_default__=1,
-                         **{field.name: field.python_value(value) for field, value in values})
+                         **{field.name: field.python_value(value) for field, value in columns})
         instance._dirty.clear()
         return instance
 
