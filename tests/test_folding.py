@@ -128,10 +128,10 @@ def test_pinyin_keys_are_empty_for_letters_without_romanization():
 def test_pinyin_keys_are_capped_at_sixteen(monkeypatch):
     readings = tuple(f"x{letter}" for letter in "abcdefghijklmnopqrst")
     monkeypatch.setitem(folding.SURNAMES, "张", readings)
-    folding.pinyin_keys.cache_clear()
+    folding.variant_pinyin_keys.cache_clear()
     folding._readings.cache_clear()
     keys = pinyin_keys("张心怡")
-    folding.pinyin_keys.cache_clear()
+    folding.variant_pinyin_keys.cache_clear()
     folding._readings.cache_clear()
     assert len(keys) == 16
     assert "xaxinyi" in keys
@@ -178,3 +178,13 @@ def test_query_pinyin_key_is_none_without_letters_or_with_other_characters():
 def test_query_key_matches_a_roster_names_pinyin_key():
     assert query_pinyin_key("Shan Xiongxin") in pinyin_keys("單雄信")
     assert query_pinyin_key("Yuchi Gong") in pinyin_keys("尉迟恭")
+
+
+def test_variant_keys_of_a_batch_match_each_name_alone():
+    # 乾隆 and 於菟 are phrases OpenCC keeps; 乾 and 於 alone become 干 and 于: the batch must
+    # not join one name's end to the next one's start.
+    names = ["王乾", "隆明", "周於", "菟", "張心怡", "阿依古丽•买买提", "乾隆"]
+    assert folding.variant_keys([exact_key(name) for name in names]) == [
+        variant_key(name) for name in names] == [
+        "王干", "隆明", "周于", "菟", "张心怡", "阿依古丽·买买提", "乾隆"]
+    assert folding.variant_keys([]) == []

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from service.domain.models import Notice
+from service.domain.notices import lock_notice
 from tests.builders import SEED_TITLE, SHANGHAI, audit_events, notice_payload, post_notice
 from tests.problems import assert_problem
 
@@ -628,3 +629,15 @@ def test_a_published_notice_is_never_deleted(client, tokens):
     response = client.delete(f"{NOTICES}/{notice['id']}", token=tokens["admin"])
     assert "withdraw" in assert_problem(response, 409)["detail"]
     assert get_staff(client, tokens, notice["id"])["status"] == "closed"
+
+
+def test_the_locked_notice_reads_as_peewee_reads_it(client, tokens, db):
+    # lock_notice reads through a prepared statement: the same values and types as a peewee
+    # select, and nothing marked changed (save(only=…) writes what the write changed).
+    notice_id = create_published(client, tokens, window=window_around_now())["id"]
+    with db.atomic():
+        locked = lock_notice(notice_id)
+    read = Notice.get_by_id(notice_id)
+    assert locked.__data__ == read.__data__
+    assert locked.published_at.tzinfo is not None
+    assert not locked.dirty_fields

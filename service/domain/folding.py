@@ -66,9 +66,24 @@ def variant_key(name: str) -> str:
 
 def name_keys(name: str) -> tuple[str, str, str]:
     """(clean name, exact key, variant key), cleaning the name once; Invalid if it is not a name."""
-    cleaned = clean_name(name)
-    exact = _exact(cleaned)
+    cleaned, exact = clean_and_exact(name)
     return cleaned, exact, _variant(exact)
+
+
+def clean_and_exact(name: str) -> tuple[str, str]:
+    """(clean name, exact key); Invalid if it is not a name."""
+    cleaned = clean_name(name)
+    return cleaned, _exact(cleaned)
+
+
+def variant_keys(exact_keys: list[str]) -> list[str]:
+    """The variant key of each exact key, through one OpenCC call: a call cost ≈ 6× its work on
+    one name (measured). No exact key holds a newline, and no phrase OpenCC converts spans one."""
+    if not exact_keys:
+        return []
+    # After NFKC, which maps every dot variant to one in the list (U+FF65 to U+30FB, U+FF0E and
+    # U+2024 to ".").
+    return _T2S.convert("\n".join(exact_keys).translate(_DOTS)).split("\n")
 
 
 def _exact(cleaned: str) -> str:
@@ -76,9 +91,7 @@ def _exact(cleaned: str) -> str:
 
 
 def _variant(exact: str) -> str:
-    # After NFKC, which maps every dot variant to one in the list (U+FF65 to U+30FB, U+FF0E and
-    # U+2024 to ".").
-    return _T2S.convert(exact.translate(_DOTS))
+    return variant_keys([exact])[0]
 
 
 def _fold_latin(text: str) -> str:
@@ -105,12 +118,16 @@ def _readings(char: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(readings))
 
 
+def pinyin_keys(name: str) -> frozenset[str]:
+    """Toneless pinyin keys of the name, one per surname reading a person might type."""
+    return variant_pinyin_keys(variant_key(name))
+
+
 # Names repeat (王伟): a roster load hits this for about half its names. ≈ 330 bytes an entry, so
 # at most ≈ 22 MB kept in a worker after a large load.
 @lru_cache(maxsize=65_536)
-def pinyin_keys(name: str) -> frozenset[str]:
-    """Toneless pinyin keys of the name, one per surname reading a person might type."""
-    folded = variant_key(name)
+def variant_pinyin_keys(folded: str) -> frozenset[str]:
+    """pinyin_keys of a name given by its variant key (a roster write has it already)."""
     after_first = _romanize(folded[1:])
     if after_first is None or _romanize(folded[0]) is None:
         return frozenset()

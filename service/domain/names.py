@@ -10,6 +10,8 @@ OPTIONAL_MAX = {"organization": 200, "credential_no": 64}
 
 
 def _reject_control(raw: str, what: str) -> None:
+    if raw.isprintable():  # no character of category C (nor Z but the space): the usual case
+        return
     for char in raw:
         if unicodedata.category(char).startswith("C"):
             raise Invalid(what, "control_character",

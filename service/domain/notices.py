@@ -12,7 +12,7 @@ from service.domain.presentation import present_one
 from service.domain.roster import clean_roster, insert_entries, roster_digest
 from service.domain.status import status_of, window_of
 from service.infra.clock import utcnow
-from service.infra.db import database, locked
+from service.infra.db import Prepared, database, locking
 
 EDITABLE_FIELDS = ("title", "category", "issuer", "issued_on", "body")
 # After its window closes a notice is a record: it is corrected or withdrawn only exceptionally.
@@ -212,9 +212,7 @@ def add_roster_entries(notice_id: int, items: list[dict], actor: str, *,
     Returns the new entries' ids in roster order."""
     with database.atomic():
         notice = _draft_for_roster_change(notice_id)
-        roster = list(notice.roster.select(
-            RosterEntry.exact_key, RosterEntry.organization, RosterEntry.credential_no,
-            RosterEntry.position).tuples())
+        roster = _ROSTER_KEYS.rows(None, notice_id=notice.id)
         cleaned = clean_roster(items, [row[:3] for row in roster], path)
         entry_ids = insert_entries(notice, cleaned, max((row[3] for row in roster), default=0),
                                    progress)
@@ -222,6 +220,11 @@ def add_roster_entries(notice_id: int, items: list[dict], actor: str, *,
                      changes={"count": len(entry_ids),
                               "entry_ids": [entry_ids[0], entry_ids[-1]] if entry_ids else []})
     return entry_ids
+
+
+_ROSTER_KEYS = Prepared(lambda _shape, notice_id: RosterEntry.select(
+    RosterEntry.exact_key, RosterEntry.organization, RosterEntry.credential_no,
+    RosterEntry.position).where(RosterEntry.notice == notice_id))
 
 
 def remove_roster_entry(notice_id: int, entry_id: int, actor: str) -> None:
@@ -251,15 +254,20 @@ def visible_notice(notice_id: int, *, public_only: bool = False) -> Notice:
 
 
 def lock_notice(notice_id: int) -> Notice:
-    """The notice, read and locked inside the current transaction (see db.locked), when the
+    """The notice, read and locked inside the current transaction (see db.locking), when the
     caller acts for its organisation (organizations.check_own: 404 for another's draft, 403
     for its published notice). Every write to a notice starts here."""
-    notice = locked(Notice.select().where(Notice.id == notice_id))
+    notice = _LOCK_NOTICE.first(Notice, None, notice_id=notice_id)
     if notice is None:  # removed meanwhile
         raise NotFound("notice", f"No notice {notice_id}.")
     organizations.check_own(notice.organization_id, is_draft=notice.published_at is None,
                             what="notice", detail=f"notice {notice_id}")
     return notice
+
+
+# Built by peewee once: building it cost more than running it (every write starts here).
+_LOCK_NOTICE = Prepared(lambda _shape, notice_id: locking(
+    Notice.select().where(Notice.id == notice_id)))
 
 
 def _draft_for_roster_change(notice_id: int) -> Notice:

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 
 from service.domain.errors import Invalid
-from service.domain.folding import name_keys, pinyin_keys
+from service.domain.folding import clean_and_exact, variant_keys, variant_pinyin_keys
 from service.domain.models import AuditEvent, Notice, RosterEntry
 from service.domain.names import OPTIONAL_MAX, clean_optional
 from service.infra.db import insert_rows, reserve_ids
@@ -26,7 +26,7 @@ def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
     for index, item in enumerate(items):
         entry_errors, entry = {}, {}
         try:
-            entry["name"], entry["exact_key"], entry["variant_key"] = name_keys(item["name"])
+            entry["name"], entry["exact_key"] = clean_and_exact(item["name"])
         except ValueError as error:
             entry_errors["name"] = [str(error)]
         for field, limit in OPTIONAL_MAX.items():
@@ -52,6 +52,9 @@ def clean_roster(items: list[dict], taken: list[tuple], path) -> list[dict]:
     if errors:
         raise Invalid.of({f"{entry}.{field}": messages for entry, fields in errors.items()
                           for field, messages in fields.items()})
+    for entry, variant in zip(cleaned, variant_keys([e["exact_key"] for e in cleaned]),
+                              strict=True):
+        entry["variant_key"] = variant
     return cleaned
 
 
@@ -76,7 +79,8 @@ def insert_entries(notice: Notice, cleaned: list[dict], last: int = 0,
         if progress:
             progress(len(batch))
     insert_rows("roster_pinyin", ("entry_id", "key"),
-                [(entry_id, key) for entry_id, _, _, name, *_ in rows for key in pinyin_keys(name)])
+                [(entry_id, key) for entry_id, *_, variant, _, _ in rows
+                 for key in variant_pinyin_keys(variant)])
     return entry_ids
 
 
