@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from peewee import JOIN, SQL, Case, Select, Table, fn
 
 from service.domain.errors import Invalid
-from service.domain.folding import name_keys, pinyin_keys, query_pinyin_key, variant_key
+from service.domain.folding import name_keys, query_pinyin_key, variant_key, variant_pinyin_keys
 from service.domain.models import Contact, Notice, RosterEntry, RosterPinyin
 from service.domain.presentation import contact_dict, credential_last4, window_dict
 from service.domain.status import STATUS_ORDER, public_roster_condition, status_of, status_rank
@@ -42,7 +42,7 @@ def _check_name(query: str, now: datetime, paged: str | None,
     # The query is folded here, once: the statement takes its keys.
     _, exact, variant = name_keys(query)
     typed_pinyin = query_pinyin_key(query)
-    readings = sorted({typed_pinyin} if typed_pinyin else pinyin_keys(query)) or [""]
+    readings = sorted({typed_pinyin} if typed_pinyin else variant_pinyin_keys(variant)) or [""]
     values = {"exact": exact, "variant": variant} | {
         f"reading{i}": key for i, key in enumerate(readings)}
     if paged:
