@@ -1,10 +1,13 @@
 """Red team: requests whose cost or footprint the client chose, found unbounded and bounded since,
 each through real HTTP on both databases."""
 
+import random
+
 import requests
 
 from tests.builders import notice_payload, post_notice
 from tests.conftest import serve
+from tests.test_articles import listed, post_article
 from tests.test_hardening import limited_app
 from tests.test_races import ROUNDS, fire
 
@@ -106,3 +109,19 @@ def test_a_key_given_twice_is_refused_not_the_last_one_kept(client, tokens):
     assert "'title' appears more than once" in response.json()["detail"]
     listed = client.get("/api/v1/notices", params={"status": "draft"}, token=tokens["editor"])
     assert listed.json()["total"] == 0
+
+
+def test_a_long_run_of_chinese_is_indexed_in_every_lane(client, tokens):
+    """A run of CJK characters without punctuation gives its 2-grams first, then its 3- and
+    4-grams and single characters: cut at 15,000 tokens, a 10,000-character run kept only 2- and
+    3-grams, so no query of one character or of four and more found it, even at its start."""
+    rng = random.Random(11)
+    run = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(10_000))
+    article = post_article(client, tokens, title="无标点长文", body=run)
+
+    def found(q):
+        return article["id"] in [item["id"] for item in listed(client, q=q)["items"]]
+
+    assert found(run[:2]) and found(run[:4]) and found(run[:9]) and found(run[0])
+    assert found(run[3_000:3_006])  # within the run's first 3,750 characters
+    assert not found(run[-6:])  # past the bound: on neither database

@@ -68,20 +68,25 @@ def _query_groups(query: str) -> list[list[str]]:
 def index_tokens(text: str) -> str:
     tokens: list[str] = []
     for kind, run in _runs(text):
+        room = INDEXED_TOKENS - len(tokens)
+        if room <= 0:
+            break
         # Lanes per CJK run: its 2-, 3- and 4-character grams, each lane in order, then its single
         # characters. A query of one to four characters is a single token, found without positions
         # (on PostgreSQL without reading the rows' vectors again); a longer one is the sequence of
         # its 4-grams, consecutive inside one run's 4-gram lane and unable to run on into another
         # run's, as tokens of other lengths lie between.
         if kind == "cjk" and len(run) > 1:
+            # A run's lanes hold 4 tokens per character, less 6: one past the bound is cut to
+            # the characters whose every lane fits, or its 2-grams alone would fill the bound
+            # and no 4-gram (every query of 4 characters or more) nor single one be indexed.
+            run = run[: (room + 6) // 4]
             for n in range(2, LONGEST_GRAM + 1):
                 tokens += _grams(run, n)
             tokens += run
         else:
             tokens.append(run)
-        if len(tokens) >= INDEXED_TOKENS:
-            break
-    return " ".join(tokens[:INDEXED_TOKENS])
+    return " ".join(tokens[:INDEXED_TOKENS])  # a run cut to 2 characters is 3 tokens, not 2
 
 
 def query_tokens(query: str) -> list[str]:

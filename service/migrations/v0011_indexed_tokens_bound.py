@@ -1,24 +1,26 @@
 """An article's body is indexed up to 15,000 tokens (textsearch.INDEXED_TOKENS): a longer one
 could not be published on PostgreSQL (a vector over 1 MB) and found phrases past position 16,383
-on SQLite only. Stored tokens past the bound are dropped, and those articles' search rows filled
-again from what is left."""
+on SQLite only. Those articles' bodies are indexed again within the bound (a long run of CJK
+characters is cut to what all its lanes hold, not the stored tokens to their first 15,000: that
+kept a long run's 2-grams only), and their search rows filled again."""
 
 BOUND = 15_000
 
 
 def upgrade(db, is_sqlite: bool) -> None:
+    from service.domain.textsearch import index_tokens
+
     param = db.param
     # Every token is at least one character and a space: fewer than 2 × BOUND characters hold
     # fewer tokens than the bound.
-    long_ones = db.execute_sql("SELECT id, body_tokens, published_at IS NOT NULL FROM article "
-                               f"WHERE length(body_tokens) >= {2 * BOUND}").fetchall()
+    long_ones = db.execute_sql("SELECT id, body, body_tokens, published_at IS NOT NULL "
+                               f"FROM article WHERE length(body_tokens) >= {2 * BOUND}").fetchall()
     bounded = 0
-    for article_id, tokens, published in long_ones:
-        words = tokens.split(" ")
-        if len(words) <= BOUND:
+    for article_id, body, tokens, published in long_ones:
+        if len(tokens.split(" ")) <= BOUND:
             continue
         db.execute_sql(f"UPDATE article SET body_tokens = {param} WHERE id = {param}",
-                       (" ".join(words[:BOUND]), article_id))
+                       (index_tokens(body), article_id))
         bounded += 1
         if not published:
             continue
