@@ -183,14 +183,14 @@ def test_migration_10_reads_stored_names_pinyin_one_character_at_a_time(client, 
         for key in ("chanyusidong", "chanyusaidong", "danyusaidong", "shanyusaidong"):
             database.execute_sql(f"INSERT INTO roster_pinyin (entry_id, key) VALUES ({param}, "
                                  f"{param})", (entry_id, key))
-        database.execute_sql("DELETE FROM schema_version WHERE version = 10")
+        database.execute_sql("DELETE FROM schema_version WHERE version >= 10")
         bump_data_version()
         assert check(client, "shanyusidong")["matches"] == []
         others = sorted(database.execute_sql(
             f"SELECT entry_id, key FROM roster_pinyin WHERE entry_id <> {param}",
             (entry_id,)).fetchall())
 
-        assert migrate() == [10]
+        assert migrate() == since(10)
 
         keys = database.execute_sql(f"SELECT key FROM roster_pinyin WHERE entry_id = {param}",
                                     (entry_id,)).fetchall()
@@ -200,6 +200,11 @@ def test_migration_10_reads_stored_names_pinyin_one_character_at_a_time(client, 
             (entry_id,)).fetchall()) == others
     assert [m["name"] for m in check(client, "shanyusidong")["matches"]] == ["单于思东"]
     assert [m["name"] for m in check(client, "单于斯东")["matches"]] == ["单于思东"]
+
+
+def since(version: int) -> list[int]:
+    """The migrations a database applies once its ledger is cut back to before `version`."""
+    return [number for number, _ in MIGRATIONS if number >= version]
 
 
 def found(client, q: str) -> int:
@@ -223,12 +228,12 @@ def test_migration_11_bounds_a_long_articles_stored_tokens(client, tokens):
         if is_sqlite():
             database.execute_sql(f"UPDATE article_fts SET body = {param} WHERE rowid = {param}",
                                  (full, article_id))
-        database.execute_sql("DELETE FROM schema_version WHERE version = 11")
+        database.execute_sql("DELETE FROM schema_version WHERE version >= 11")
         bump_data_version()
         if is_sqlite():
             assert found(client, "镕镪锳锴锵") == 1
 
-        assert migrate() == [11]
+        assert migrate() == since(11)
 
         [(stored,)] = database.execute_sql(
             f"SELECT body_tokens FROM article WHERE id = {param}", (article_id,)).fetchall()
