@@ -115,7 +115,8 @@ class RosterEntry(BaseModel):
         indexes = (
             (("notice", "exact_key"), False),
             (("notice", "position"), False),
-            # The name check ranks and counts a name's entries from this index alone.
+            # The name check ranks and counts a name's entries from this index alone (on
+            # PostgreSQL it also holds the id: migration 12).
             (("variant_key", "notice", "position", "exact_key"), False),
         )
 

@@ -16,6 +16,7 @@ from service.migrations import (
     v0009_name_check_indexes,
     v0010_pinyin_by_character,
     v0011_indexed_tokens_bound,
+    v0012_variant_key_index_holds_entry,
 )
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
@@ -27,7 +28,8 @@ MIGRATIONS = [(1, v0001_initial), (2, v0002_search_speed), (3, v0003_article_tit
               (4, v0004_roster_integrity), (5, v0005_article_grams), (6, v0006_organizations),
               (7, v0007_article_publication),
               (8, v0008_article_search_table), (9, v0009_name_check_indexes),
-              (10, v0010_pinyin_by_character), (11, v0011_indexed_tokens_bound)]
+              (10, v0010_pinyin_by_character), (11, v0011_indexed_tokens_bound),
+              (12, v0012_variant_key_index_holds_entry)]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
