@@ -215,7 +215,12 @@ def notice_briefs(ids) -> dict[int, tuple[_Timeline, dict]]:
 
 def _load_briefs(ids: list[int]) -> dict[int, tuple[_Timeline, dict]]:
     briefs = {}
-    rows = _NOTICES.rows(len(ids), **{f"id{i}": notice_id for i, notice_id in enumerate(ids)})
+    # As many ids as the next power of two (the last one repeated): a statement per count, so
+    # few counts. On PostgreSQL each count was prepared and planned apart on every connection
+    # (up to 63 statements, each planned 5 times before its generic plan).
+    padded = ids + ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
+    rows = _NOTICES.rows(len(padded),
+                         **{f"id{i}": notice_id for i, notice_id in enumerate(padded)})
     for notice_id, title, issuer, timezone, *instants, reason, number, label, e164 in rows:
         if notice_id not in briefs:
             timeline = _Timeline(timezone, *(Notice.opens_at.python_value(instant)
