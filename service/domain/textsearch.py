@@ -35,6 +35,18 @@ def _normalize_char(char: str) -> str:
     return _normalize(char)
 
 
+# Characters other than these (ASCII but A-Z, the main block of CJK ideographs, each its own
+# normalization): only they are normalized, one by one; the rest of a text is left as it is, in C.
+_NOT_THEMSELVES = re.compile(r"([^\x00-\x40\x5b-\x7f\u4e00-\u9fff])")
+
+
+def _normalize_each(text: str) -> str:
+    """The text with each character normalized on its own."""
+    pieces = _NOT_THEMSELVES.split(text)  # the characters to normalize at the odd places
+    pieces[1::2] = map(_normalize_char, pieces[1::2])
+    return "".join(pieces)
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
     """(kind, run) for each maximal run of CJK characters or of [a-z0-9] in the normalized text."""
     return [
@@ -119,11 +131,10 @@ def tsquery(query: str, weight: str | None = None) -> str | None:
 
 def snippet(text: str, query: str, width: int = 60) -> str:
     # Search a per-character normalization of the text so that every hit maps back to the original.
-    pieces = [_normalize_char(char) for char in text]
-    haystack = "".join(pieces)
+    haystack = _normalize_each(text)
     origin: Sequence[int] = range(len(text))  # as long as no character became several
     if len(haystack) != len(text):
-        origin = [index for index, piece in enumerate(pieces) for _ in piece]
+        origin = [index for index, char in enumerate(text) for _ in _normalize_char(char)]
 
     hits: list[tuple[int, int]] = []
     for kind, run in _runs(query):
