@@ -8,13 +8,18 @@ from service.domain.models import Article
 from service.infra.db import database, is_sqlite
 
 
-def raw_sql(condition) -> str:
-    """A condition on Article (such as Article.public()) as raw SQL on unaliased `article` rows,
-    for the search's hand-written queries; it must take no parameters."""
+def condition_sql(condition) -> tuple[str, list]:
+    """A condition on a model (such as Article.public()) as raw SQL on its unaliased table's
+    rows, with its parameters, for the search's hand-written queries."""
     context = database.get_sql_context()
     with context.scope_values():
         context.sql(condition)
-    sql, params = context.query()
+    return context.query()
+
+
+def raw_sql(condition) -> str:
+    """condition_sql of a condition that takes no parameters."""
+    sql, params = condition_sql(condition)
     assert not params, sql
     return sql
 

@@ -346,12 +346,19 @@ def present(articles: list[Article], *, staff: bool, q: str | None = None) -> li
 
 def _present_rows(items: list[dict], *, staff: bool, q: str | None = None) -> list[dict]:
     """present() of articles read as {field: value} of ITEM_FIELDS (completed in place)."""
+    if not items:
+        return items
     links = defaultdict(list)
-    query = NoticeArticle.select().join(Notice).where(
-        NoticeArticle.article.in_([item["id"] for item in items])
-        & (organizations.visible_notices() if staff else Notice.public()))
-    for link in query.order_by(NoticeArticle.notice):
-        links[link.article_id].append(link.notice_id)
+    # `seen` names notice's columns unqualified: notice_article has none of them.
+    seen, params = search.condition_sql(organizations.visible_notices() if staff
+                                        else Notice.public())
+    placeholders = ", ".join([database.param] * len(items))
+    for article_id, notice_id in database.execute_sql(
+            "SELECT article_id, notice_id FROM notice_article "
+            "JOIN notice ON notice.id = notice_article.notice_id "
+            f"WHERE article_id IN ({placeholders}) AND {seen} ORDER BY notice_id",
+            [item["id"] for item in items] + params):
+        links[article_id].append(notice_id)
     names = organizations.names_of(item["organization_id"] for item in items)
     for item in items:
         item["organization_name"] = names.get(item["organization_id"])
