@@ -120,12 +120,14 @@ def present(organization: Organization) -> dict:
 
 
 def names_of(ids) -> dict[int, str]:
-    """{id: name} of the organisations of `ids` (None skipped), in one query."""
-    wanted = {i for i in ids if i is not None}
+    """{id: name} of the organisations of `ids` (None skipped), in one query (plain SQL: each
+    article search asks twice, and peewee's query builder cost more than the statement)."""
+    wanted = list({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return dict(Organization.select(Organization.id, Organization.name)
-                .where(Organization.id.in_(wanted)).tuples())
+    placeholders = ", ".join([database.param] * len(wanted))
+    return dict(database.execute_sql(
+        f"SELECT id, name FROM organization WHERE id IN ({placeholders})", wanted))
 
 
 def facet(counts: dict[int, int]) -> list[dict]:
