@@ -32,3 +32,19 @@ def test_least_recently_used_answers_go_first_to_stay_within_the_bytes(app):
         for key in "bca":
             cache.get(key, computes[key][0])
     assert {key: len(calls) for key, (_, calls) in computes.items()} == {"a": 2, "b": 1, "c": 1}
+
+
+def test_a_route_entry_holds_its_body_only(app):
+    compute, calls = counting({"verdict": "clear"})
+
+    def encode(answer):
+        return repr(answer).encode()
+    with app.app_context(), database.connection_context():
+        cache = AnswerCache(max_bytes=1000)
+        assert cache.get("q", compute, encode=encode) == b"{'verdict': 'clear'}"
+        assert cache.get("q", compute, encode=encode) == b"{'verdict': 'clear'}"
+        assert cache._entries["q"].answer is None
+        assert cache.get("q", compute) == {"verdict": "clear"}  # computed again, and kept
+        assert cache.get("q", compute) == {"verdict": "clear"}
+        assert cache.get("q", compute, encode=encode) == b"{'verdict': 'clear'}"
+    assert len(calls) == 2

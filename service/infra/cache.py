@@ -44,10 +44,13 @@ class _Entry:
 
     def __init__(self, answer, valid_from: datetime, valid_until: datetime | None,
                  encode: Callable[[Any], bytes] | None):
-        self.answer, self.valid_from, self.valid_until = answer, valid_from, valid_until
+        self.valid_from, self.valid_until = valid_from, valid_until
+        # A route's entry keeps only the body: the answer's tree of objects took more memory than
+        # the body did (and routes never read it again).
+        self.answer = None if encode else answer
         self.encoded = encode(answer) if encode else None
-        # What it will hold: the answer, and its JSON body once a route asks for it; each about
-        # the size of the body (a page of 100 articles with long bodies is megabytes).
+        # What it may come to hold: the answer, and its JSON body once a route asks for it; each
+        # about the size of the body (a page of 100 articles with long bodies is megabytes).
         self.size = 2 * len(self.encoded if self.encoded is not None
                             else json.dumps(answer, ensure_ascii=False, default=str).encode())
 
@@ -86,7 +89,8 @@ class AnswerCache:
                 self._entries.clear()
                 self._version = version
             entry = self._entries.get(key)
-        if entry is None or not entry.holds_at(now):
+        # An entry a route made holds no answer: a caller that wants the answer computes it.
+        if entry is None or not entry.holds_at(now) or (encode is None and entry.answer is None):
             token = _computing_under.set(version)
             try:
                 answer, valid_until = compute()
