@@ -13,7 +13,7 @@ from service.domain.models import Article, Notice, NoticeArticle
 from service.domain.notices import lock_notice
 from service.infra.cache import answer_cache
 from service.infra.clock import utcnow
-from service.infra.db import database, locked
+from service.infra.db import database, locked, placeholders
 
 ARTICLE_FIELDS = ("title", "kind", "section", "byline", "region", "source", "published_on",
                   "page", "body")
@@ -272,9 +272,8 @@ def _read(ids: list[int]) -> list[dict]:
     several times the statement."""
     if not ids:
         return []
-    placeholders = ", ".join([database.param] * len(ids))
     cursor = database.execute_sql(f"SELECT {', '.join(ITEM_FIELDS)} FROM article "
-                                  f"WHERE id IN ({placeholders})", ids)
+                                  f"WHERE id IN ({placeholders(len(ids))})", ids)
     rows = {row[0]: {field: column.python_value(value) for field, column, value
                      in zip(ITEM_FIELDS, _ITEM_COLUMNS, row, strict=True)} for row in cursor}
     return [rows[article_id] for article_id in ids if article_id in rows]  # unless just deleted
@@ -349,14 +348,14 @@ def _present_rows(items: list[dict], *, staff: bool, q: str | None = None) -> li
     if not items:
         return items
     links = defaultdict(list)
-    # `seen` names notice's columns unqualified: notice_article has none of them.
-    seen, params = search.condition_sql(organizations.visible_notices() if staff
-                                        else Notice.public())
-    placeholders = ", ".join([database.param] * len(items))
+    # It names notice's columns unqualified: notice_article has none of them.
+    visible_sql, params = search.condition_sql(organizations.visible_notices() if staff
+                                               else Notice.public())
     for article_id, notice_id in database.execute_sql(
             "SELECT article_id, notice_id FROM notice_article "
             "JOIN notice ON notice.id = notice_article.notice_id "
-            f"WHERE article_id IN ({placeholders}) AND {seen} ORDER BY notice_id",
+            f"WHERE article_id IN ({placeholders(len(items))}) AND {visible_sql} "
+            "ORDER BY notice_id",
             [item["id"] for item in items] + params):
         links[article_id].append(notice_id)
     names = organizations.names_of(item["organization_id"] for item in items)

@@ -13,7 +13,7 @@ from service.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from service.domain.models import Notice, Organization
 from service.infra import auth
 from service.infra.clock import utcnow
-from service.infra.db import database, locked
+from service.infra.db import database, locked, placeholders
 
 FIELDS = ("name", "uscc", "region", "contacts")
 
@@ -125,9 +125,8 @@ def names_of(ids) -> dict[int, str]:
     wanted = list({i for i in ids if i is not None})
     if not wanted:
         return {}
-    placeholders = ", ".join([database.param] * len(wanted))
     return dict(database.execute_sql(
-        f"SELECT id, name FROM organization WHERE id IN ({placeholders})", wanted))
+        f"SELECT id, name FROM organization WHERE id IN ({placeholders(len(wanted))})", wanted))
 
 
 def facet(counts: dict[int, int]) -> list[dict]:

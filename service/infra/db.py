@@ -231,6 +231,11 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, SqliteDatabase)
 
 
+def placeholders(count: int) -> str:
+    """The parameters of a hand-written `IN (…)` of `count` values."""
+    return ", ".join([database.param] * count)
+
+
 def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Insert many rows through the driver's bulk path: sqlite3's executemany, PostgreSQL's COPY
     (5× faster than multi-row INSERTs, measured). For roster loads, where peewee's statement
