@@ -49,10 +49,11 @@ class _Entry:
         # the body did (and routes never read it again).
         self.answer = None if encode else answer
         self.encoded = encode(answer) if encode else None
-        # What it may come to hold: the answer, and its JSON body once a route asks for it; each
-        # about the size of the body (a page of 100 articles with long bodies is megabytes).
-        self.size = 2 * len(self.encoded if self.encoded is not None
-                            else json.dumps(answer, ensure_ascii=False, default=str).encode())
+        # What it may come to hold: a route's entry its body; another the answer, and its body
+        # once a route asks for it, each about the size of the body (a page of 100 articles with
+        # long bodies is megabytes).
+        self.size = (len(self.encoded) if encode else
+                     2 * len(json.dumps(answer, ensure_ascii=False, default=str).encode()))
 
     def holds_at(self, now: datetime) -> bool:
         return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
