@@ -88,6 +88,7 @@ CATEGORIES = (
     ("scholarship", 0.07, 40, 0.8, "{issuer}{year}年国家奖学金拟获奖学生名单公示", 0.0),
 )
 MAX_ROSTER = 8_000
+READY_SECONDS = 300  # for a loader of add_rosters_at_once to start
 
 
 def log(message: str) -> None:
@@ -298,18 +299,26 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
             log(f"notices {index + 1}/{count}, names {added}: add_roster_entries "
                 f"{roster_seconds:.1f} s ({added / roster_seconds:,.0f} names/s), "
                 f"elapsed {time.perf_counter() - started:.0f} s")
-    repeated = sum(n for n in name_counts.values() if n > 1)
     return {
-        "notices": count,
-        "roster_entries": added,
-        "distinct_names": len(name_counts),
-        "entries_sharing_their_name": round(repeated / added, 3),
-        "most_common_names": name_counts.most_common(5),
+        **roster_summary(name_counts, planner, notice_ids),
         "add_roster_entries_seconds": round(roster_seconds, 1),
         "add_roster_entries_names_per_second": round(added / roster_seconds),
         "create_publish_seconds": round(other_seconds, 1),
         "planning_seconds": round(plan_seconds, 1),
         "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def roster_summary(name_counts: Counter[str], planner: NoticePlanner,
+                   notice_ids: list[int]) -> dict:
+    added = name_counts.total()
+    return {
+        "notices": len(notice_ids),
+        "roster_entries": added,
+        "distinct_names": len(name_counts),
+        "entries_sharing_their_name": round(
+            sum(n for n in name_counts.values() if n > 1) / added, 3),
+        "most_common_names": name_counts.most_common(5),
         "largest_roster": max(planner.sizes),
         "median_roster": sorted(planner.sizes)[len(planner.sizes) // 2],
         "notice_ids": (notice_ids[0], notice_ids[-1]) if notice_ids else None,
@@ -323,25 +332,29 @@ def load_notices_at_once(rng: random.Random, count: int, entries: int,
     planner = NoticePlanner(rng, names, count, entries)
     kw = {"default_timezone": DEFAULTS["NOTICE_TIMEZONE"], "region": DEFAULTS["PHONE_REGION"]}
     started = time.perf_counter()
-    rosters = []
+    rosters, withdrawn, name_counts = [], set(), Counter()
     for index in range(count):
         data, roster = planner.notice(index)
         data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
         if index in article_links:
             data["article_ids"] = article_links[index]
-        rosters.append((notices.create_notice(data, ACTOR, **kw).id, roster))
+        notice_id = notices.create_notice(data, ACTOR, **kw).id
+        rosters.append((notice_id, roster))
+        name_counts.update(person["name"] for person in roster)
+        if rng.random() < WITHDRAWN_SHARE:  # drawn in load_notices' order: the same data
+            withdrawn.add(notice_id)
     log(f"{count} drafts created in {time.perf_counter() - started:.0f} s; adding their rosters "
         f"with {loaders} loaders")
     roster_seconds = add_rosters_at_once(rosters, loaders, database_url)
-    added = sum(len(roster) for _, roster in rosters)
+    added = name_counts.total()
     log(f"names {added}: add_roster_entries {roster_seconds:.1f} s "
         f"({added / roster_seconds:,.0f} names/s) with {loaders} loaders")
     for notice_id, _ in rosters:
         notices.publish_notice(notice_id, ACTOR, backdated=True)
-        if rng.random() < WITHDRAWN_SHARE:
+        if notice_id in withdrawn:
             notices.withdraw_notice(notice_id, "名单有误，重新公示", ACTOR)
-    return {"notices": count, "roster_entries": added, "loaders": loaders,
-            "add_roster_entries_seconds": round(roster_seconds, 1),
+    return {**roster_summary(name_counts, planner, [notice_id for notice_id, _ in rosters]),
+            "loaders": loaders, "add_roster_entries_seconds": round(roster_seconds, 1),
             "add_roster_entries_names_per_second": round(added / roster_seconds),
             "wall_seconds": round(time.perf_counter() - started, 1)}
 
@@ -353,7 +366,7 @@ def add_rosters_at_once(rosters: list[tuple[int, list[dict]]], loaders: int,
     On PostgreSQL one loader waits for a WAL flush per call (3–6 ms on this machine's disk);
     concurrent commits share their flushes. Timed from when every loader is ready."""
     context = multiprocessing.get_context("spawn")  # no connection inherited across a fork
-    ready = context.Barrier(loaders + 1)
+    ready = context.Barrier(loaders + 1, timeout=READY_SECONDS)  # a loader may die starting
     processes = [context.Process(target=_add_rosters,
                                  args=(database_url, rosters[i::loaders], ready))
                  for i in range(loaders)]
