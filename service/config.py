@@ -100,10 +100,10 @@ SETTINGS: dict[str, tuple[str | None, Callable[[str], object]]] = {
     "TRUSTED_PROXY_HOPS": ("0", _whole(0)),  # reverse proxies in front that set X-Forwarded-For
     "ROSTER_IMPORT_SECONDS": ("60", _seconds),  # wall-clock limit on reading one roster file
     # Answers kept per process until the data changes (service/infra/cache.py); 0 turns a cache off.
-    # 8 MB each keeps a worker near 120 MB RSS (issue 16): the benchmark's 400 repeated names need
-    # ≈ 3 MB, its 400 repeated two-character article searches ≈ 20 MB (they now hit less).
-    "NAME_CHECK_CACHE_MB": ("8", _whole(0)),
-    "ARTICLE_SEARCH_CACHE_MB": ("8", _whole(0)),
+    # 4 MB of JSON bodies each keeps a worker under 120 MB (issue 16): the benchmark's 400 repeated
+    # names need ≈ 1.5 MB, its 400 repeated two-character article searches ≈ 10 MB (they hit less).
+    "NAME_CHECK_CACHE_MB": ("4", _whole(0)),
+    "ARTICLE_SEARCH_CACHE_MB": ("4", _whole(0)),
     # A new staff token's lifetime unless its maker says otherwise (--expires-in-days N|never).
     "TOKEN_LIFETIME_DAYS": ("90", _whole(1, 3660)),
 }

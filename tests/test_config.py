@@ -23,8 +23,8 @@ def test_defaults_are_typed_values():
         "RATELIMIT_KEY_PREFIX": "",
         "TRUSTED_PROXY_HOPS": 0,
         "ROSTER_IMPORT_SECONDS": 60.0,
-        "NAME_CHECK_CACHE_MB": 8,
-        "ARTICLE_SEARCH_CACHE_MB": 8,
+        "NAME_CHECK_CACHE_MB": 4,
+        "ARTICLE_SEARCH_CACHE_MB": 4,
         "TOKEN_LIFETIME_DAYS": 90,
     }
 
