@@ -2,6 +2,8 @@
 Redis), the lower limit on searches, and requests still served when the limit storage fails."""
 
 import multiprocessing
+import sqlite3
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +51,16 @@ def test_sqlite_counts_are_shared_and_exact_across_processes(tmp_path):
         process.join(timeout=60)
         assert process.exitcode == 0
     assert SQLiteStorage(f"sqlite:///{path}").get("client") == 600
+
+
+def test_sqlite_storage_setup_waits_for_a_writer_that_holds_the_file(tmp_path):
+    # Workers starting at once race to switch a new count file to WAL; under load the first
+    # request's setup waited more than a request's 1 s (CI: "database is locked").
+    path = tmp_path / "ratelimits.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Timer(1.5, holder.rollback).start()
+    assert SQLiteStorage(f"sqlite:///{path}").incr("client", 60) == 1
 
 
 def test_sqlite_count_starts_again_when_its_window_ends(tmp_path):

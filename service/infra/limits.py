@@ -42,6 +42,9 @@ STORAGE_FILE = "ratelimits.db"
 STORAGE_RETRY_SECONDS = 5
 # A limit check must not hang a request on an unresponsive Redis.
 REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# Nor on a locked count file; but a connection's setup (WAL, the table) waits longer, once: every
+# worker thread sets up at its first request, and switching to WAL takes the whole file.
+SQLITE_BUSY_MS, SQLITE_SETUP_SECONDS = 1000, 10
 
 
 # --- routes say their limits -------------------------------------------------------------------
@@ -104,11 +107,13 @@ class SQLiteStorage(Storage):
         # One connection per thread, opened in the process that uses it (never across a fork).
         if getattr(self._local, "pid", None) != os.getpid():
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+            connection = sqlite3.connect(self.path, timeout=SQLITE_SETUP_SECONDS,
+                                         isolation_level=None)
             connection.execute("PRAGMA journal_mode=wal")
             connection.execute("PRAGMA synchronous=off")  # counts need not outlive a power cut
             connection.execute("CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, "
                                "value INTEGER NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID")
+            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             self._local.pid, self._local.connection = os.getpid(), connection
         return self._local.connection
 
