@@ -22,6 +22,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -256,6 +257,19 @@ class Organizations:
 
 
 ORGANIZATIONS = Organizations()
+NOTICE_DEFAULTS = {"default_timezone": DEFAULTS["NOTICE_TIMEZONE"],
+                   "region": DEFAULTS["PHONE_REGION"]}
+
+
+def planned_notices(planner: NoticePlanner, count: int,
+                    article_links: dict[int, list[int]]) -> Iterator[tuple[dict, list[dict]]]:
+    """(create_notice's data, roster) of each notice in turn, its organisation registered."""
+    for index in range(count):
+        data, roster = planner.notice(index)
+        data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
+        if index in article_links:
+            data["article_ids"] = article_links[index]
+        yield data, roster
 
 
 def load_notices(rng: random.Random, count: int, entries: int, progress_every: int,
@@ -266,9 +280,8 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
     processes at once (see add_rosters_at_once), then the notices published."""
     if loaders > 1:
         return load_notices_at_once(rng, count, entries, article_links, loaders, database_url)
-    names = NameMaker(rng)
-    planner = NoticePlanner(rng, names, count, entries)
-    kw = {"default_timezone": DEFAULTS["NOTICE_TIMEZONE"], "region": DEFAULTS["PHONE_REGION"]}
+    planner = NoticePlanner(rng, NameMaker(rng), count, entries)
+    plans = planned_notices(planner, count, article_links)
     roster_seconds = other_seconds = plan_seconds = 0.0
     added = 0
     name_counts: Counter[str] = Counter()
@@ -276,12 +289,9 @@ def load_notices(rng: random.Random, count: int, entries: int, progress_every: i
     started = time.perf_counter()
     for index in range(count):
         t0 = time.perf_counter()
-        data, roster = planner.notice(index)
-        data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
-        if index in article_links:
-            data["article_ids"] = article_links[index]
+        data, roster = next(plans)
         t1 = time.perf_counter()
-        notice = notices.create_notice(data, ACTOR, **kw)
+        notice = notices.create_notice(data, ACTOR, **NOTICE_DEFAULTS)
         t2 = time.perf_counter()
         notices.add_roster_entries(notice.id, roster, ACTOR)
         t3 = time.perf_counter()
@@ -328,17 +338,11 @@ def roster_summary(name_counts: Counter[str], planner: NoticePlanner,
 def load_notices_at_once(rng: random.Random, count: int, entries: int,
                          article_links: dict[int, list[int]], loaders: int,
                          database_url: str) -> dict:
-    names = NameMaker(rng)
-    planner = NoticePlanner(rng, names, count, entries)
-    kw = {"default_timezone": DEFAULTS["NOTICE_TIMEZONE"], "region": DEFAULTS["PHONE_REGION"]}
+    planner = NoticePlanner(rng, NameMaker(rng), count, entries)
     started = time.perf_counter()
     rosters, withdrawn, name_counts = [], set(), Counter()
-    for index in range(count):
-        data, roster = planner.notice(index)
-        data["organization_id"] = ORGANIZATIONS.id_of(data["issuer"])
-        if index in article_links:
-            data["article_ids"] = article_links[index]
-        notice_id = notices.create_notice(data, ACTOR, **kw).id
+    for data, roster in planned_notices(planner, count, article_links):
+        notice_id = notices.create_notice(data, ACTOR, **NOTICE_DEFAULTS).id
         rosters.append((notice_id, roster))
         name_counts.update(person["name"] for person in roster)
         if rng.random() < WITHDRAWN_SHARE:  # drawn in load_notices' order: the same data
