@@ -301,7 +301,7 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
                 ids = _ranked_in_memory(matches, _title_hits(q, filters), offset, page_size)
             else:
                 ids = _ranked_through_the_index(q, filters, offset, page_size)
-            items = _present_rows(_read(ids), staff=staff, q=q)
+            items = present(_read(ids), staff=staff, q=q)
         return {"items": items, "total": len(matches),
                 "total_relation": "eq" if complete else "gte", "page": page,
                 "page_size": page_size, "facets": _facets(matches)}
@@ -331,20 +331,14 @@ def draft_page(*, q: str | None = None, kind: str | None = None, region: str | N
     matches = list(query.order_by(Article.id.desc()).tuples())
     offset = (page - 1) * page_size
     ids = [match[0] for match in matches[offset:offset + page_size]]
-    return {"items": _present_rows(_read(ids), staff=True, q=q), "total": len(matches),
+    return {"items": present(_read(ids), staff=True, q=q), "total": len(matches),
             "total_relation": "eq", "page": page, "page_size": page_size,
             "facets": _facets(matches)}
 
 
-def present(articles: list[Article], *, staff: bool, q: str | None = None) -> list[dict]:
-    """API dicts; the public sees links to published notices only, staff also to their
-    organisations' drafts."""
-    return _present_rows([{field: getattr(article, field) for field in ITEM_FIELDS}
-                          for article in articles], staff=staff, q=q)
-
-
-def _present_rows(items: list[dict], *, staff: bool, q: str | None = None) -> list[dict]:
-    """present() of articles read as {field: value} of ITEM_FIELDS (completed in place)."""
+def present(items: list[dict], *, staff: bool, q: str | None = None) -> list[dict]:
+    """API dicts of articles read as {field: value} of ITEM_FIELDS (completed in place); the
+    public sees links to published notices only, staff also to their organisations' drafts."""
     if not items:
         return items
     links = defaultdict(list)
@@ -369,4 +363,4 @@ def _present_rows(items: list[dict], *, staff: bool, q: str | None = None) -> li
 
 
 def present_one(article: Article, *, staff: bool = True) -> dict:
-    return present([article], staff=staff)[0]
+    return present([{field: getattr(article, field) for field in ITEM_FIELDS}], staff=staff)[0]
