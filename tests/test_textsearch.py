@@ -7,7 +7,15 @@ import sqlite3
 import psycopg2
 import pytest
 
-from service.domain.textsearch import fts5_match, index_tokens, query_tokens, snippet, tsquery
+from service.domain.textsearch import (
+    fts5_match,
+    index_tokens,
+    phrase_lexemes,
+    postgres_terms,
+    query_tokens,
+    snippet,
+    tsquery,
+)
 
 # Sentences from seeds/data/articles.json, plus two made up for the 超X高 case.
 ROWS = {
@@ -151,6 +159,38 @@ def test_query_tokens_of_any_part_of_a_run_are_consecutive_in_its_index_tokens()
     for start in range(len(run)):
         for end in range(start + 1, len(run) + 1):
             assert f" {' '.join(query_tokens(run[start:end]))} " in document, run[start:end]
+
+
+def test_a_phrase_lexeme_is_there_exactly_when_its_4_grams_are_consecutive_in_the_index():
+    # PostgreSQL looks a run of 5 to 8 CJK characters up as one lexeme of the phrase vector; it
+    # must find what the phrase of its 4-grams finds in the index tokens (SQLite's way), up to
+    # the indexed bound, and no piece that crosses from one run into another.
+    past_the_bound = "".join(chr(0x4E00 + i * 7919 % 20000) for i in range(4000))
+    texts = (ROWS[1], "超高清视频。超高清 视频产业，超高清视频产业",
+             past_the_bound + "，超高清视频产业")
+    for text in texts:
+        lexemes, document = set(phrase_lexemes("", text)), f" {index_tokens(text)} "
+        pieces = {text[i:i + n] for n in range(5, 9) for i in range(len(text) - n + 1)}
+        for piece in pieces:
+            in_index = f" {' '.join(query_tokens(piece))} " in document
+            if re.fullmatch("[\u4e00-\u9fff]+", piece):
+                assert (piece in lexemes) == in_index, piece
+            else:
+                assert piece not in lexemes
+        assert lexemes <= pieces
+
+
+def test_phrase_lexemes_mark_the_titles_pieces_again():
+    lexemes = phrase_lexemes("超高清视频", "集成电路产业")
+    assert lexemes == sorted(
+        ["超高清视频", "^超高清视频", "集成电路产", "成电路产业", "集成电路产业"])
+
+
+def test_postgres_terms_are_the_runs_of_5_to_8_cjk_characters_and_the_groups_of_the_rest():
+    assert postgres_terms("超高清视频 4K 集成电路 超高清视频产业规模") == (
+        ["超高清视频"],
+        [["4k"], ["集成电路"],
+         ["超高清视", "高清视频", "清视频产", "视频产业", "频产业规", "产业规模"]])
 
 
 def test_fts5_match_quotes_each_phrase_and_ands_them():

@@ -31,9 +31,10 @@ def tokenize(article: Article) -> None:
 
 
 # The search reads `article_search` (migration 8): one narrow row per published article, and on
-# PostgreSQL its full-text vector; on SQLite the FTS5 tables article_fts (title and body) and
-# article_title_fts (title), whose rowid is the article's id. Each is filled from the article
-# rows, as migration 8 filled them: all of them (rebuild), or one (reindex, `AND id = …`).
+# PostgreSQL its full-text vector and its phrase vector (migration 13, filled in Python: see
+# fill_phrases); on SQLite the FTS5 tables article_fts (title and body) and article_title_fts
+# (title), whose rowid is the article's id. Each is filled from the article rows, as migration 8
+# filled them: all of them (rebuild), or one (reindex, `AND id = …`).
 _FILL = {
     True: {"article_search": "INSERT INTO article_search "
                              "(id, kind, region, published_on, organization_id) "
@@ -69,6 +70,8 @@ def rebuild() -> None:
     """Fill the search's tables again from every published article (after a bulk load)."""
     for statement in rebuild_statements(is_sqlite()):
         database.execute_sql(statement)
+    if not is_sqlite():
+        fill_phrases(database)
 
 
 def reindex(article: Article) -> None:
@@ -77,6 +80,33 @@ def reindex(article: Article) -> None:
     unindex(article.id)
     for fill in _FILL[is_sqlite()].values():
         database.execute_sql(f"{fill} AND id = {database.param}", (article.id,))
+    if not is_sqlite():
+        _set_phrases(database, [(article.id, article.title, article.body)])
+
+
+PHRASE_BATCH = 200
+
+
+def fill_phrases(db) -> None:
+    """PostgreSQL: every article_search row's phrase vector (textsearch.phrase_lexemes), from its
+    article's text, a batch of articles at a time."""
+    last = 0
+    while rows := db.execute_sql("SELECT a.id, a.title, a.body FROM article a "
+                                 "JOIN article_search s ON s.id = a.id WHERE a.id > %s "
+                                 "ORDER BY a.id LIMIT %s", (last, PHRASE_BATCH)).fetchall():
+        _set_phrases(db, rows)
+        last = rows[-1][0]
+
+
+def _set_phrases(db, articles: list[tuple[int, str, str]]) -> None:
+    """(id, title, body) of articles: their rows' phrase vectors (a lexeme holds no space)."""
+    db.execute_sql("UPDATE article_search SET phrase_vector = "
+                   "array_to_tsvector(string_to_array(new.lexemes, ' ')) "
+                   "FROM unnest(%s::int[], %s::text[]) AS new (id, lexemes) "
+                   "WHERE article_search.id = new.id",
+                   ([article_id for article_id, _, _ in articles],
+                    [" ".join(textsearch.phrase_lexemes(title, body))
+                     for _, title, body in articles]))
 
 
 def unindex(article_id: int) -> None:
@@ -88,18 +118,27 @@ def unindex(article_id: int) -> None:
 def match_sql(query: str, *, title_only: bool = False) -> tuple[str, list] | None:
     """A raw SQL condition on `article_search` rows: the article (with `title_only`, its
     title) contains the query (as phrases), with its parameters; None if nothing is
-    searchable. Through the full-text indexes on both (PostgreSQL's title-only test reads
-    each row's vector: see title_hits_sql for listing title hits)."""
+    searchable. Through the full-text indexes on both (PostgreSQL's title-only test of a run
+    of other than 5–8 CJK characters reads each row's vector: see title_hits_sql for listing
+    title hits)."""
     if is_sqlite():
         expression = textsearch.fts5_match(query)
         if expression is None:
             return None
         table = "article_title_fts" if title_only else "article_fts"
         return f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [expression]
-    expression = textsearch.tsquery(query, weight="A" if title_only else None)
-    if expression is None:
-        return None
-    return "search_vector @@ to_tsquery('simple', %s)", [expression]
+    phrases, groups = textsearch.postgres_terms(query)
+    clauses, params = [], []
+    if groups:
+        clauses.append("search_vector @@ to_tsquery('simple', %s)")
+        params.append(textsearch.groups_tsquery(groups, weight="A" if title_only else None))
+    if phrases:
+        clauses.append(_HAS_PHRASES)
+        params.append(textsearch.phrase_tsquery(phrases, in_title=title_only))
+    return ("(" + " AND ".join(clauses) + ")", params) if clauses else None
+
+
+_HAS_PHRASES = "phrase_vector @@ CAST(%s AS tsquery)"
 
 
 def newest_matches_sql(query: str) -> tuple[str, str, str, list] | None:
@@ -136,14 +175,22 @@ def title_hits_sql(query: str, *, newest_page: bool = False) -> tuple[str, str, 
     the query, through an index of titles alone: on SQLite article_search rows and
     article_title_fts; on PostgreSQL article rows (which have the same filter columns) and
     their titles' GIN index (migration 3), or for a `newest_page` of a word in few titles
-    article_search rows among those hits. None if nothing is searchable."""
+    article_search rows among those hits; for a query holding a phrase (postgres_terms)
+    article_search rows, through their phrase vectors' index. None if nothing is searchable."""
     if is_sqlite():
         found = match_sql(query, title_only=True)
         return ("article_search", *found) if found else None
-    expression = textsearch.tsquery(query)
-    if expression is None:
-        return None
+    phrases, groups = textsearch.postgres_terms(query)
     in_title = "to_tsvector('simple', title_tokens) @@ to_tsquery('simple', %s)"
+    if phrases:  # their title lexemes, through the phrase vectors' index
+        condition, params = _HAS_PHRASES, [textsearch.phrase_tsquery(phrases, in_title=True)]
+        if groups:  # and the other runs through the titles' index, as below
+            condition += f" AND id IN (SELECT id FROM article WHERE {in_title})"
+            params.append(textsearch.groups_tsquery(groups))
+        return "article_search", condition, params
+    if not groups:
+        return None
+    expression = textsearch.groups_tsquery(groups)
     if newest_page and _few_title_hits(in_title, expression):
         # Read them all through the index, then sort: the planner would rather walk the articles
         # newest first computing each one's title vector (80 µs a row), thousands of rows for a
