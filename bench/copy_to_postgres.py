@@ -18,7 +18,8 @@ import time
 
 import psycopg2
 
-from service.domain.article_search import rebuild_statements
+from service.domain import article_search
+from service.infra.db import database, open_database
 
 # In the order their foreign keys need; the FTS5 tables, the scheduler's registrations and the
 # schema version (init-db wrote it) are not copied.
@@ -84,14 +85,14 @@ def main(argv: list[str] | None = None) -> int:
                 sys.exit("the database already holds notices: give an empty, migrated one")
         for table in (t for t in TABLES if t in args.tables.split(",")):
             log(f"{table}: {copy_table(source, target, table):,} rows")
-        if "article" in args.tables.split(","):
-            with target.cursor() as cursor:
-                for statement in rebuild_statements(sqlite=False):
-                    cursor.execute(statement)
-            log("article_search filled from the articles")
         version = source.execute("SELECT version FROM data_version").fetchone()[0]
         with target.cursor() as cursor:
             cursor.execute("UPDATE data_version SET version = %s", (version,))
+    if "article" in args.tables.split(","):
+        database.initialize(open_database(args.postgres_url))
+        with database.connection_context(), database.atomic():
+            article_search.rebuild()
+        log("article_search filled from the articles")
     target.autocommit = True
     with target.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -59,17 +59,12 @@ def _id_column(table: str) -> str:
     return "id" if table == "article_search" else "rowid"
 
 
-def rebuild_statements(sqlite: bool) -> list[str]:
-    """The SQL that fills the search's tables again from every published article (for a copy
-    of the article rows made outside the domain, such as bench/copy_to_postgres.py)."""
-    return [statement for table, fill in _FILL[sqlite].items()
-            for statement in (f"DELETE FROM {table}", fill)]
-
-
 def rebuild() -> None:
-    """Fill the search's tables again from every published article (after a bulk load)."""
-    for statement in rebuild_statements(is_sqlite()):
-        database.execute_sql(statement)
+    """Fill the search's tables again from every published article (after a bulk load, or a
+    copy of the article rows made outside the domain such as bench/copy_to_postgres.py)."""
+    for table, fill in _FILL[is_sqlite()].items():
+        database.execute_sql(f"DELETE FROM {table}")
+        database.execute_sql(fill)
     if not is_sqlite():
         fill_phrases(database)
 
