@@ -5,6 +5,7 @@ import random
 
 import requests
 
+from service.domain import folding
 from tests.builders import notice_payload, post_notice
 from tests.conftest import serve
 from tests.test_articles import listed, post_article
@@ -125,3 +126,22 @@ def test_a_long_run_of_chinese_is_indexed_in_every_lane(client, tokens):
     assert found(run[:2]) and found(run[:4]) and found(run[:9]) and found(run[0])
     assert found(run[3_000:3_006])  # within the run's first 3,750 characters
     assert not found(run[-6:])  # past the bound: on neither database
+
+
+def test_long_names_checked_are_not_kept_in_the_pinyin_caches(client):
+    """A name check reads its query in pinyin, and the readings are remembered per worker, up to
+    65,536 texts: distinct 64-character queries (polyphonic characters, 9 readings each) kept
+    ≈ 3.7 kB apiece, ≈ 240 MB per worker for the asking. Only names of up to 4 characters, the
+    ones that repeat, are kept now."""
+    folding.variant_pinyin_keys.cache_clear()
+    folding._romanize.cache_clear()
+    for i in range(10):
+        long_name = "和单" * 31 + chr(0x4E00 + i) + "和"
+        response = client.get("/api/v1/names", params={"q": long_name})
+        assert response.status_code == 200, response.text
+        assert response.json()["verdict"] == "not_found"
+    assert folding.variant_pinyin_keys.cache_info().currsize == 0
+    # 和 and its readings (he, huo, …): the same few whatever the number of queries.
+    assert folding._romanize.cache_info().currsize <= 1 + len(folding._readings("和"))
+    assert client.get("/api/v1/names", params={"q": "张心怡"}).status_code == 200
+    assert folding.variant_pinyin_keys.cache_info().currsize == 1

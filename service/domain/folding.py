@@ -1,5 +1,6 @@
 """Match keys for roster names: exact, variant (dots, traditional script) and toneless pinyin."""
 
+import functools
 import os
 import string
 import unicodedata
@@ -94,13 +95,33 @@ def _variant(exact: str) -> str:
     return variant_keys([exact])[0]
 
 
+# What the caches below keep is bounded by entries, each keyed by a name (or its tail): a name
+# check of a 64-character name kept ≈ 3.7 kB, so distinct long queries from the public could
+# make each worker hold ≈ 240 MB. Names that repeat (roster loads, common checks) are short:
+# only texts up to this many characters are kept (an entry ≈ 330 bytes, as before).
+CACHED_NAME_LENGTH = 4
+
+
+def _cached_when_short(function):
+    """`function` of one text, remembered (LRU, 65,536) for texts of CACHED_NAME_LENGTH
+    characters or fewer, computed anew for longer ones."""
+    cached = lru_cache(maxsize=65_536)(function)
+
+    @functools.wraps(function)
+    def call(text: str):
+        return cached(text) if len(text) <= CACHED_NAME_LENGTH else function(text)
+
+    call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
+    return call
+
+
 def _fold_latin(text: str) -> str:
     """Lower case without diacritics; ü becomes v, as pypinyin and pinyin keyboards write it."""
     decomposed = unicodedata.normalize("NFD", text.lower()).replace("u\u0308", "v")
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-@lru_cache(maxsize=65_536)  # given names repeat: most new names romanize a known one
+@_cached_when_short  # given names repeat: most new names romanize a known one
 def _romanize(text: str) -> str | None:
     """Toneless pinyin letters of text, or None if it holds letters that have no romanization."""
     # Character by character: a name is not a phrase (as one, 单于思东's 于思 would read yu sai).
@@ -125,7 +146,7 @@ def pinyin_keys(name: str) -> frozenset[str]:
 
 # Names repeat (王伟): a roster load hits this for about half its names. ≈ 330 bytes an entry, so
 # at most ≈ 22 MB kept in a worker after a large load.
-@lru_cache(maxsize=65_536)
+@_cached_when_short
 def variant_pinyin_keys(folded: str) -> frozenset[str]:
     """pinyin_keys of a name given by its variant key (a roster write has it already)."""
     after_first = _romanize(folded[1:])
