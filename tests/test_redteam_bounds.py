@@ -145,3 +145,13 @@ def test_long_names_checked_are_not_kept_in_the_pinyin_caches(client):
     assert folding._romanize.cache_info().currsize <= 1 + len(folding._readings("和"))
     assert client.get("/api/v1/names", params={"q": "张心怡"}).status_code == 200
     assert folding.variant_pinyin_keys.cache_info().currsize == 1
+
+
+def test_a_unified_search_of_spaces_counts_against_the_public_limit(app, database_url):
+    """The search limit counts a non-empty `q` (spaces stripped), and the unified search had no
+    other: `?q=%20` (which lists up to 50 notices, each "mentioning" nothing) was never refused,
+    however often a client asked."""
+    with serve(limited_app(database_url)) as client:
+        statuses = [client.get("/api/v1/search", params={"q": q, "limit": 50}).status_code
+                    for q in (" ", "\u3000", " ", " ")]
+    assert statuses == [200, 200, 200, 429]

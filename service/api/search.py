@@ -13,7 +13,7 @@ from service.domain.presentation import present
 from service.domain.status import mentioning, notices_query, status_rank
 from service.infra import auth
 from service.infra.clock import utcnow
-from service.infra.limits import search_rate_limit
+from service.infra.limits import public_rate_limit, search_rate_limit
 
 URL_PREFIX = "/api/v1/search"
 blp = Blueprint("search", __name__, description="Notices, names and articles in one answer")
@@ -21,6 +21,9 @@ blp = Blueprint("search", __name__, description="Notices, names and articles in 
 
 @blp.route("")
 class Search(MethodView):
+    # Every request counts, as the README says: the search limit counts a non-empty `q` only,
+    # and a `q` of spaces alone (which lists every notice) was counted by neither.
+    @public_rate_limit
     @search_rate_limit
     @blp.arguments(SearchArgsSchema(), location="query")
     @blp.response(200, SearchResultSchema)
