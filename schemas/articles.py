@@ -87,7 +87,9 @@ class FacetsSchema(Schema):
 
 
 class ArticleQueryArgsSchema(PageArgsSchema):
-    q = query_text()
+    q = query_text(metadata={"description": "Words the article holds, each as a phrase: at most 8 "
+                                            "different ones (runs of characters between spaces "
+                                            "or punctuation), else 422"})
     kind = Text(validate=validate.OneOf(KINDS))
     region = Text(validate=validate.Length(max=64))
     from_ = Day(data_key="from")

@@ -288,7 +288,12 @@ def search_page(*, q: str | None = None, kind: str | None = None, region: str | 
     the total is TOTAL_BOUND and the facets count the TOTAL_BOUND matches with the highest ids.
 
     The public's answers are cached until the data changes (staff see links to drafts) and
-    shared between threads: callers must not modify them. `encode` as in AnswerCache.get."""
+    shared between threads: callers must not modify them. `encode` as in AnswerCache.get.
+    Invalid when `q` holds more than textsearch.MOST_TERMS different words."""
+    if q and textsearch.term_count(q) > textsearch.MOST_TERMS:
+        raise Invalid("q", "too_many_terms",
+                      f"at most {textsearch.MOST_TERMS} different words (runs of characters "
+                      "between spaces or punctuation)")
 
     def answer() -> dict:
         filters = (kind, region, from_, to, organization)

@@ -239,13 +239,20 @@ def article(article_id: int):
 def article_search():
     """Articles, newest first, or those matching `q` with a snippet around the hit."""
     query_text = (request.args.get("q") or "").strip()
-    if len(query_text) > MAX_QUERY_LENGTH:
+
+    def refused(error: str):
         return render_page("articles.html", status=400, query=query_text[:ECHO_LIMIT],
-                           error=f"搜索词最多 {MAX_QUERY_LENGTH} 个字，请缩短后重试。",
-                           items=[], total=0, pagination=None)
+                           error=error, items=[], total=0, pagination=None)
+
+    if len(query_text) > MAX_QUERY_LENGTH:
+        return refused(f"搜索词最多 {MAX_QUERY_LENGTH} 个字，请缩短后重试。")
     q = query_text or None
     page = page_number()
-    found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
+    try:
+        found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
+    except Invalid:  # too many different words
+        return refused(f"搜索词最多 {textsearch.MOST_TERMS} 个不同的词（以空格或标点分开），"
+                       "请减少后重试。")
     items = [{**article_view(item), "excerpt": excerpt(item["body"]),
               # The whole title, escaped, with its hits in <mark> as in the body's snippet.
               **({"title_marked": textsearch.snippet(item["title"], q, len(item["title"]))}
