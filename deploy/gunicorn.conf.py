@@ -56,10 +56,12 @@ if _control_socket:
 else:
     control_socket_disable = True
 
-# %(U)s is the path without the query string. Never add %(q)s, %(r)s (request line), %(f)s (referer)
-# or {raw_uri}/{query_string} here: they carry the names people check.
+# The path is what the app says may be logged (service/infra/logs.py, X-Logged-Path): "-" for a
+# path no route took. Never add %(U)s (the path as sent), %(q)s, %(r)s (request line), %(f)s
+# (referer) or {raw_uri}/{query_string} here: they carry the names people check.
 access_log_format = (
-    '{"remote": "%(h)s", "time": "%(iso_time)s", "method": "%(m)s", "path": "%(U)s", '
+    '{"remote": "%(h)s", "time": "%(iso_time)s", "method": "%(m)s", '
+    '"path": "%({x-logged-path}o)s", '
     '"status": %(s)s, "bytes": %(B)s, "duration_ms": %(M)s, '
     '"request_id": "%({x-request-id}o)s", "user_agent": "%(a)s"}'
 )

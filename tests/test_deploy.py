@@ -293,19 +293,19 @@ def test_nginx_times_out_slow_clients_and_buffers_both_ways():
     assert _seconds(directives["keepalive_timeout"][-1]) < conf["keepalive"]
 
 
-NGINX_REQUEST_VARIABLES = ["$request", "$request_uri", "$args", "$query_string", "$arg_",
+NGINX_REQUEST_VARIABLES = ["$request", "$request_uri", "$uri", "$args", "$query_string", "$arg_",
                            "$is_args", "$http_referer", "$request_body"]
 
 
 def test_nginx_logs_no_query_string():
     directives = nginx_directives()
     [log_format] = directives["log_format"]
-    assert "$path_sent" in log_format and "$method_sent" in log_format
+    assert "$upstream_http_x_logged_path" in log_format and "$method_sent" in log_format
+    assert directives["proxy_hide_header"] == ["X-Logged-Path"]
     for variable in NGINX_REQUEST_VARIABLES:
         assert not re.search(re.escape(variable) + r"\b", log_format), variable
-    # the two taken from the request line stop before the query
+    # the method taken from the request line, without the rest
     text = " ".join((DEPLOY / "nginx.conf").read_text(encoding="utf-8").split())
-    assert 'map $request_uri $path_sent { "~^(?<path>[^?]*)" $path; default ""; }' in text
     assert 'map $request $method_sent { "~^(?<method>[A-Z]+) " $method; default ""; }' in text
     assert log_format.startswith("registry escape=json")
     assert directives["access_log"] == ["/dev/stdout registry"]
@@ -364,13 +364,13 @@ def test_gunicorn_has_no_shared_control_socket(monkeypatch):
 
 # ---- the access log ---------------------------------------------------------------------------
 
-FORBIDDEN_ATOMS = ["%(q)s", "%(r)s", "%(f)s", "{query_string}e", "{raw_uri}e", "{request_uri}e",
-                   "{referer}i"]
+FORBIDDEN_ATOMS = ["%(U)s", "%(q)s", "%(r)s", "%(f)s", "{query_string}e", "{raw_uri}e",
+                   "{request_uri}e", "{path_info}e", "{referer}i"]
 
 
 def test_access_log_format_has_no_query_string_field():
     access_log_format = gunicorn_conf()["access_log_format"]
-    assert "%(U)s" in access_log_format
+    assert "%({x-logged-path}o)s" in access_log_format
     lowered = access_log_format.lower()
     for atom in FORBIDDEN_ATOMS:
         assert atom.lower() not in lowered, atom
@@ -379,7 +379,8 @@ def test_access_log_format_has_no_query_string_field():
 class _Response:
     status = "200 OK"
     sent = 1234
-    headers = [("Content-Type", "application/json"), ("X-Request-ID", 'abc"\\\n')]
+    headers = [("Content-Type", "application/json"), ("X-Request-ID", 'abc"\\\n'),
+               ("X-Logged-Path", '/api/v1/names"\\\n')]
 
 
 def test_access_log_lines_are_json_without_the_query():

@@ -67,6 +67,9 @@ def test_logs_are_json_and_free_of_personal_data(gunicorn, database_url, app, to
     requests.post(f"{base}/api/v1/notices/{notice['id']}/roster", headers=auth, timeout=10,
                   json={"name": "诸玲珍"})  # a duplicate: 422
     requests.get(f"{base}/api/v1/names", params={"q": "许子皓"}, timeout=10)
+    for path in ("/check/许子皓", "/api/v1/names/许子皓", "/static/许子皓.css",
+                 "/api/v1/notices/999999"):  # typed into the path: found by no route, or nothing
+        assert requests.get(f"{base}{path}", timeout=10).status_code == 404
     requests.get(f"{base}/api/v1/notices", timeout=10,
                  headers={"Authorization": "Bearer wrong-token-value", "X-Request-ID": "r-42"})
     process.send_signal(signal.SIGTERM)
@@ -78,6 +81,9 @@ def test_logs_are_json_and_free_of_personal_data(gunicorn, database_url, app, to
     access = [json.loads(line) for line in output.splitlines() if line.startswith('{"remote"')]
     assert {"path": "/api/v1/notices", "request_id": "r-42", "status": 401}.items() <= \
         next(entry for entry in access if entry["request_id"] == "r-42").items()
+    not_found = [entry["path"] for entry in access if entry["status"] == 404]
+    assert not_found == ["-", "-", "/static/<path:filename>", "/api/v1/notices/<id:notice_id>"]
+    assert {entry["path"] for entry in access} >= {f"/api/v1/notices/{notice['id']}/roster"}
 
 
 def test_metrics_add_up_every_workers_requests(gunicorn, database_url, app):

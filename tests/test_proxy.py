@@ -119,16 +119,23 @@ def test_no_log_line_carries_a_checked_name(stack):
         f"Referer: http://elsewhere/?q={quote(NAME)}\r\nConnection: close\r\n\r\n".encode(),
         # nginx refuses a request line with a raw space or control byte in it by itself
         f"GET /api/v1/names?q={NAME}\x01 x HTTP/1.1\r\nHost: registry\r\n\r\n".encode(),
+        # a name typed into the path, found by no route
+        f"GET /check/{quote(NAME)} HTTP/1.1\r\nHost: registry\r\nConnection: close\r\n\r\n"
+        .encode(),
     ]
     for port in (gunicorn.port, nginx.port):
         statuses = [_raw_request(port, request).split(b" ", 2)[1] for request in requests_sent]
-        assert statuses[0] == b"400" and statuses[2] == b"200", (port, statuses)
+        assert (statuses[0], statuses[2], statuses[4]) == (b"400", b"200", b"404"), (port, statuses)
     time.sleep(0.5)  # nginx and gunicorn write their lines as they finish each request
 
     gunicorn_log, nginx_logs = gunicorn.log(), nginx.logs()
     assert "Invalid request from ip=127.0.0.1: Invalid HTTP request line (request withheld)" \
         in gunicorn_log  # gunicorn still says what went wrong, without the request
-    assert '"path": "/api/v1/names"' in nginx_logs and '"status": 400' in nginx_logs
+    # a path is logged as the app gives it: that of a route's answer, "" when the app said nothing
+    assert '"path": "/api/v1/names", "status": 200' in nginx_logs
+    assert '"path": "", "status": 400' in nginx_logs
+    assert '"path": "-", "status": 404' in nginx_logs and '"path": "-", "status": 404' in \
+        gunicorn_log
     for form in _forms_of_the_name():
         assert form not in gunicorn_log, form
         assert form not in nginx_logs, form

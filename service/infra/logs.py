@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import uuid
+from urllib.parse import quote
 
 from flask import Flask, g, has_request_context, request
 
@@ -63,8 +64,22 @@ def configure(level: str) -> None:
     root.setLevel(level)
 
 
+# The path the access logs (gunicorn's and nginx's) record, as the app gives it in this header
+# (nginx hides it from clients): a path that a route took and that found what it names (its
+# variable parts are ids), else the pattern of the route that took it, else "-". A path no route
+# took, or that found nothing, may be a name typed into the address bar (/check/张心怡).
+LOGGED_PATH_HEADER = "X-Logged-Path"
+
+
+def _logged_path(status: int) -> str:
+    if request.url_rule is None:
+        return "-"
+    return request.url_rule.rule if status == 404 else quote(request.path)
+
+
 def init_app(app: Flask) -> None:
-    """Accept a sane X-Request-ID or make one; echo it on the response."""
+    """Accept a sane X-Request-ID or make one; echo it on the response; say what path the access
+    logs may record."""
 
     @app.before_request
     def _request_id():
@@ -75,4 +90,5 @@ def init_app(app: Flask) -> None:
     def _echo_request_id(response):
         if "request_id" in g:
             response.headers[REQUEST_ID_HEADER] = g.request_id
+        response.headers[LOGGED_PATH_HEADER] = _logged_path(response.status_code)
         return response
