@@ -185,6 +185,10 @@ def title_hits_sql(query: str, *, newest_page: bool = False) -> tuple[str, str, 
         if groups:  # and the other runs through the titles' index, as below
             condition += f" AND id IN (SELECT id FROM article WHERE {in_title})"
             params.append(textsearch.groups_tsquery(groups))
+        if newest_page:
+            # Read them all through the index, then sort: walking the articles newest first would
+            # read each one's phrase vector (237 ms for 省科学技术厅 at 100,000, against 8 ms).
+            condition = f"id = ANY(ARRAY(SELECT id FROM article_search WHERE {condition}))"
         return "article_search", condition, params
     if not groups:
         return None
