@@ -9,7 +9,10 @@ from .notices import NoticeSchema
 
 
 class SearchArgsSchema(Schema):
-    q = query_text(required=True)
+    q = query_text(required=True, metadata={
+        "description": "Text to find in notices, roster names and articles; a part whose rules "
+                       "refuse it (a name over 64 characters, more than 8 different words for "
+                       "articles) answers empty"})
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 

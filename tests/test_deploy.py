@@ -5,6 +5,7 @@ a query string). deploy/smoke-image.sh builds and runs the image for real
 (.ci/container-smoke.sh); tests/test_proxy.py runs nginx.conf for real."""
 
 import json
+import logging
 import re
 import runpy
 import shutil
@@ -463,3 +464,15 @@ def test_dockerfile_passes_hadolint():
         pytest.skip("hadolint not installed")
     result = subprocess.run([hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gunicorns_error_lines_withhold_a_failed_requests_line():
+    # gunicorn/workers/base.py handle_error, when the app raised before answering.
+    from service.infra.logs import RequestDataFilter
+
+    for message, args in (("Error handling request %s %s", ("GET", "/check/张心怡?q=张心怡")),
+                          ("Error handling request %s", ("/check/%E5%BC%A0",))):
+        record = logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1, message, args,
+                                   None)
+        assert RequestDataFilter().filter(record)
+        assert record.getMessage() == "Error handling request (request withheld)"

@@ -36,9 +36,13 @@ class Search(MethodView):
             names = check_name(q, now)["matches"][:limit]
         except Invalid:
             names = []  # not a possible name (too long, say): the other parts still answer
+        try:
+            found_articles = articles.search_page(q=q, page_size=limit, staff=staff)["items"]
+        except Invalid:
+            found_articles = []  # more different words than an article search takes, likewise
         return {
             "query": q,
             "notices": present(list(found_notices), now),
             "names": names,
-            "articles": articles.search_page(q=q, page_size=limit, staff=staff)["items"],
+            "articles": found_articles,
         }, 200, {"Cache-Control": NAMES_CHECKED}

@@ -31,28 +31,41 @@ def tokenize(article: Article) -> None:
 
 
 # The search reads `article_search` (migration 8): one narrow row per published article, and on
-# PostgreSQL its full-text vector and its phrase vector (migration 13, filled in Python: see
-# fill_phrases); on SQLite the FTS5 tables article_fts (title and body) and article_title_fts
-# (title), whose rowid is the article's id. Each is filled from the article rows, as migration 8
-# filled them: all of them (rebuild), or one (reindex, `AND id = …`).
-_FILL = {
-    True: {"article_search": "INSERT INTO article_search "
-                             "(id, kind, region, published_on, organization_id) "
-                             "SELECT id, kind, region, published_on, organization_id FROM article "
-                             "WHERE published_at IS NOT NULL",
-           "article_fts": "INSERT INTO article_fts (rowid, title, body) "
-                          "SELECT id, title_tokens, body_tokens FROM article "
-                          "WHERE published_at IS NOT NULL",
-           "article_title_fts": "INSERT INTO article_title_fts (rowid, title) "
-                                "SELECT id, title_tokens FROM article "
-                                "WHERE published_at IS NOT NULL"},
-    False: {"article_search": "INSERT INTO article_search "
-                              "(id, kind, region, published_on, organization_id, search_vector) "
-                              "SELECT id, kind, region, published_on, organization_id, "
-                              "setweight(to_tsvector('simple', title_tokens), 'A') || "
-                              "setweight(to_tsvector('simple', body_tokens), 'B') FROM article "
-                              "WHERE published_at IS NOT NULL"},
+# PostgreSQL its full-text vector and its phrase vector (migration 13); on SQLite the FTS5 tables
+# article_fts (title and body) and article_title_fts (title), whose rowid is the article's id.
+# Each is filled from the article rows' index tokens: all of them (rebuild), or one (reindex).
+_SQLITE_FILL = {
+    "article_search": "INSERT INTO article_search (id, kind, region, published_on, "
+                      "organization_id) SELECT id, kind, region, published_on, organization_id "
+                      "FROM article WHERE published_at IS NOT NULL",
+    "article_fts": "INSERT INTO article_fts (rowid, title, body) "
+                   "SELECT id, title_tokens, body_tokens FROM article "
+                   "WHERE published_at IS NOT NULL",
+    "article_title_fts": "INSERT INTO article_title_fts (rowid, title) "
+                         "SELECT id, title_tokens FROM article WHERE published_at IS NOT NULL",
 }
+# On PostgreSQL the articles given with their phrase lexemes (computed in Python, a lexeme holds no
+# space), each row written once: written twice, its every lexeme would enter the GIN index twice.
+_POSTGRES_FILL = (
+    "INSERT INTO article_search (id, kind, region, published_on, organization_id, search_vector, "
+    "phrase_vector) SELECT a.id, kind, region, published_on, organization_id, "
+    "setweight(to_tsvector('simple', title_tokens), 'A') || "
+    "setweight(to_tsvector('simple', body_tokens), 'B'), "
+    "array_to_tsvector(string_to_array(given.lexemes, ' ')) "
+    "FROM article a JOIN unnest(%s::int[], %s::text[]) AS given (id, lexemes) ON given.id = a.id "
+    "WHERE a.published_at IS NOT NULL")
+POSTGRES_BATCH = 200
+
+
+def _fill_postgres(articles: list[tuple[int, str, str]]) -> None:
+    """(id, title_tokens, body_tokens) of articles: their rows, if published."""
+    database.execute_sql(_POSTGRES_FILL, (
+        [article_id for article_id, _, _ in articles],
+        [" ".join(textsearch.phrase_lexemes(title, body)) for _, title, body in articles]))
+
+
+def _tables() -> list[str]:
+    return list(_SQLITE_FILL) if is_sqlite() else ["article_search"]
 
 
 def _id_column(table: str) -> str:
@@ -62,53 +75,33 @@ def _id_column(table: str) -> str:
 def rebuild() -> None:
     """Fill the search's tables again from every published article (after a bulk load, or a
     copy of the article rows made outside the domain such as bench/copy_to_postgres.py)."""
-    for table, fill in _FILL[is_sqlite()].items():
+    for table in _tables():
         database.execute_sql(f"DELETE FROM {table}")
-        database.execute_sql(fill)
-    if not is_sqlite():
-        fill_phrases(database)
+    if is_sqlite():
+        for fill in _SQLITE_FILL.values():
+            database.execute_sql(fill)
+        return
+    last = 0
+    while articles := database.execute_sql(
+            "SELECT id, title_tokens, body_tokens FROM article WHERE published_at IS NOT NULL "
+            "AND id > %s ORDER BY id LIMIT %s", (last, POSTGRES_BATCH)).fetchall():
+        _fill_postgres(articles)
+        last = articles[-1][0]
 
 
 def reindex(article: Article) -> None:
     """Bring the search's tables in step with a saved article: a published one is found as it
     now reads, a draft by no search."""
     unindex(article.id)
-    for fill in _FILL[is_sqlite()].values():
-        database.execute_sql(f"{fill} AND id = {database.param}", (article.id,))
-    if not is_sqlite():
-        _set_phrases(database, [(article.id, article.title, article.body)])
-
-
-PHRASE_BATCH = 200
-
-
-def fill_phrases(db) -> None:
-    """PostgreSQL: every article_search row's phrase vector (textsearch.phrase_lexemes), from its
-    article's text, a batch of articles at a time."""
-    last = 0
-    # Both sides bounded by the last id: a merge join would walk article_search from its start
-    # for every batch (quadratic: 100,000 articles took hours).
-    while rows := db.execute_sql("SELECT a.id, a.title, a.body FROM article a "
-                                 "JOIN article_search s ON s.id = a.id "
-                                 "WHERE a.id > %s AND s.id > %s ORDER BY a.id LIMIT %s",
-                                 (last, last, PHRASE_BATCH)).fetchall():
-        _set_phrases(db, rows)
-        last = rows[-1][0]
-
-
-def _set_phrases(db, articles: list[tuple[int, str, str]]) -> None:
-    """(id, title, body) of articles: their rows' phrase vectors (a lexeme holds no space)."""
-    db.execute_sql("UPDATE article_search SET phrase_vector = "
-                   "array_to_tsvector(string_to_array(new.lexemes, ' ')) "
-                   "FROM unnest(%s::int[], %s::text[]) AS new (id, lexemes) "
-                   "WHERE article_search.id = new.id",
-                   ([article_id for article_id, _, _ in articles],
-                    [" ".join(textsearch.phrase_lexemes(title, body))
-                     for _, title, body in articles]))
+    if is_sqlite():
+        for fill in _SQLITE_FILL.values():
+            database.execute_sql(f"{fill} AND id = ?", (article.id,))
+    else:
+        _fill_postgres([(article.id, article.title_tokens, article.body_tokens)])
 
 
 def unindex(article_id: int) -> None:
-    for table in _FILL[is_sqlite()]:
+    for table in _tables():
         database.execute_sql(f"DELETE FROM {table} WHERE {_id_column(table)} = "
                              f"{database.param}", (article_id,))
 

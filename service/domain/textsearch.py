@@ -3,7 +3,7 @@
 import html
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
 
@@ -93,13 +93,12 @@ def _run_groups(kind: str, run: str) -> list[str]:
     return _grams(run, LONGEST_GRAM) if kind == "cjk" and len(run) > LONGEST_GRAM else [run]
 
 
-def _indexed_runs(text: str) -> Iterator[tuple[str, str, list[str]]]:
-    """(kind, run, its tokens) for each run of the text that is indexed, as far as the bound."""
-    count = 0
+def index_tokens(text: str) -> str:
+    tokens: list[str] = []
     for kind, run in _runs(text):
-        room = INDEXED_TOKENS - count
+        room = INDEXED_TOKENS - len(tokens)
         if room <= 0:
-            return
+            break
         # Lanes per CJK run: its 2-, 3- and 4-character grams, each lane in order, then its single
         # characters. A query of one to four characters is a single token, found without positions
         # (on PostgreSQL without reading the rows' vectors again); a longer one is the sequence of
@@ -110,37 +109,50 @@ def _indexed_runs(text: str) -> Iterator[tuple[str, str, list[str]]]:
             # the characters whose every lane fits, or its 2-grams alone would fill the bound
             # and no 4-gram (every query of 4 characters or more) nor single one be indexed.
             run = run[: (room + 6) // 4]
-            tokens = [gram for n in range(2, LONGEST_GRAM + 1) for gram in _grams(run, n)]
+            for n in range(2, LONGEST_GRAM + 1):
+                tokens += _grams(run, n)
             tokens += run
         else:
-            tokens = [run]
-        count += len(tokens)
-        yield kind, run, tokens
-
-
-def index_tokens(text: str) -> str:
-    tokens = [token for _, _, run_tokens in _indexed_runs(text) for token in run_tokens]
+            tokens.append(run)
     return " ".join(tokens[:INDEXED_TOKENS])  # a run cut to 2 characters is 3 tokens, not 2
 
 
 # PostgreSQL's full-text index holds no positions: a phrase of 4-grams is checked against each
 # candidate's stored vector (35 µs a row; 2.4 s for 业同比增长, in tens of thousands of articles at
 # 100,000). So there a CJK run of 5 to LONGEST_PHRASE characters is one lexeme of a second
-# vector, `phrase_vector` (migration 13), which holds each piece of that length of the indexed
-# runs, and a title's pieces again behind TITLE_MARK: found through its index alone. Longer runs
-# stay phrases of 4-grams. SQLite's index holds positions and needs no such vector.
+# vector, `phrase_vector` (migration 13): each piece of that length that consecutive 4-grams of
+# the index tokens spell (what SQLite's phrase finds), and a title's pieces again behind
+# TITLE_MARK; found through its index alone. Longer runs stay phrases of 4-grams. SQLite's index
+# holds positions and needs no such vector.
 LONGEST_PHRASE = 8
 TITLE_MARK = "^"
 
 
-def phrase_lexemes(title: str, body: str) -> list[str]:
-    """The lexemes of an article's phrase vector."""
-    def pieces(text: str) -> set[str]:
-        return {piece for kind, run, _ in _indexed_runs(text) if kind == "cjk"
-                for n in range(LONGEST_GRAM + 1, LONGEST_PHRASE + 1) for piece in _grams(run, n)}
+def _spelled_by_4_grams(tokens: str) -> list[str]:
+    """The texts that runs of consecutive index tokens spell, each a CJK 4-gram overlapping the
+    one before it by three characters (a run's 4-gram lane)."""
+    spelled, run, last = [], "", ""
+    for token in tokens.split(" "):
+        if len(token) != LONGEST_GRAM or _kind(token[0]) != "cjk":
+            token = ""
+        if run and token and last[1:] == token[:-1]:
+            run += token[-1]
+        else:
+            spelled.append(run)
+            run = token
+        last = token
+    return [text for text in (*spelled, run) if text]
 
-    in_title = pieces(title)
-    return sorted(in_title | pieces(body) | {TITLE_MARK + piece for piece in in_title})
+
+def phrase_lexemes(title_tokens: str, body_tokens: str) -> list[str]:
+    """The lexemes of an article's phrase vector, from its index tokens."""
+    def pieces(tokens: str) -> set[str]:
+        return {piece for spelled in _spelled_by_4_grams(tokens)
+                for n in range(LONGEST_GRAM + 1, LONGEST_PHRASE + 1)
+                for piece in _grams(spelled, n)}
+
+    in_title = pieces(title_tokens)
+    return sorted(in_title | pieces(body_tokens) | {TITLE_MARK + piece for piece in in_title})
 
 
 def postgres_terms(query: str) -> tuple[list[str], list[list[str]]]:

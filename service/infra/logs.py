@@ -21,11 +21,15 @@ QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 # Invalid HTTP request line: 'GET /api/v1/names?q=张心怡 HTTP/1.1'": the part after the last
 # colon quotes the client's bytes, which may be a name in any shape (even unencoded, with spaces).
 MALFORMED_REQUEST = re.compile(r"^(Invalid request from ip=\S*: [^:'\"]*)[:'\"].*$", re.DOTALL)
+# gunicorn's message when the app raised, "Error handling request GET /check/张心怡": the path may
+# be a name typed into the address bar.
+FAILED_REQUEST = re.compile(r"^(Error handling request) \S.*$", re.DOTALL)
 
 
 def without_request_data(message: str) -> str:
-    """`message` without what a client sent: a bad request's quoted bytes, any query string."""
+    """`message` without what a client sent: a bad or failed request's line, any query string."""
     message = MALFORMED_REQUEST.sub(r"\1 (request withheld)", message)
+    message = FAILED_REQUEST.sub(r"\1 (request withheld)", message)
     return QUERY_STRING.sub("?(query withheld)", message)
 
 

@@ -250,7 +250,9 @@ def article_search():
     page = page_number()
     try:
         found = articles.search_page(q=q, page=page, page_size=ARTICLES_PAGE_SIZE)
-    except Invalid:  # too many different words
+    except Invalid as error:
+        if error.code != "too_many_terms":
+            raise
         return refused(f"搜索词最多 {textsearch.MOST_TERMS} 个不同的词（以空格或标点分开），"
                        "请减少后重试。")
     items = [{**article_view(item), "excerpt": excerpt(item["body"]),
