@@ -4,7 +4,7 @@ tests/migration_schemas.json holds the schemas as the database reports them, dum
 `schema_of` below: "v1" from migration 1 as it ran at commit 3a52a57 (the last commit before
 migration 2), "v3" from migrations 1-3 at commit 51a0f4f and "v4" from migrations 1-4 at commit
 f3ed3e1, both before migration 1 was frozen as SQL; "v6" from migrations 1-6 as migration 6
-(organisations) shipped, "v7", "v8", "v9", "v12" and "v13" likewise. PostgreSQL's part is as
+(organisations) shipped, "v7", "v8", "v9", "v12", "v13" and "v14" likewise. PostgreSQL's part is as
 PostgreSQL 15 words index and default definitions."""
 
 import json
@@ -78,7 +78,7 @@ def dialect() -> str:
     return "sqlite" if is_sqlite() else "postgres"
 
 
-@pytest.mark.parametrize("version", [3, 4, 6, 7, 8, 9, 12, 13])
+@pytest.mark.parametrize("version", [3, 4, 6, 7, 8, 9, 12, 13, 14])
 def test_migrations_build_the_schema_they_always_built(empty_db, version):
     assert migrate(up_to=version) == [v for v, _ in MIGRATIONS if v <= version]
 

@@ -18,6 +18,7 @@ from service.migrations import (
     v0011_indexed_tokens_bound,
     v0012_variant_key_index_holds_entry,
     v0013_phrase_vector,
+    v0014_phrase_vector_index,
 )
 
 # (version, module): each module has upgrade(db, is_sqlite). Append only; never edit one that has
@@ -31,7 +32,7 @@ MIGRATIONS = [(1, v0001_initial), (2, v0002_search_speed), (3, v0003_article_tit
               (8, v0008_article_search_table), (9, v0009_name_check_indexes),
               (10, v0010_pinyin_by_character), (11, v0011_indexed_tokens_bound),
               (12, v0012_variant_key_index_holds_entry),
-              (13, v0013_phrase_vector)]
+              (13, v0013_phrase_vector), (14, v0014_phrase_vector_index)]
 LATEST = MIGRATIONS[-1][0]
 
 ADVISORY_LOCK_ID = 7_400_001  # serialises concurrent init-db runs on PostgreSQL
