@@ -124,7 +124,12 @@ def match_sql(query: str, *, title_only: bool = False) -> tuple[str, list] | Non
         clauses.append("search_vector @@ to_tsquery('simple', %s)")
         params.append(textsearch.groups_tsquery(groups, weight="A" if title_only else None))
     if phrases:
-        clauses.append(_HAS_PHRASES)
+        # Beside the other vector's condition, read through its own index and hashed (OFFSET 0
+        # keeps the planner from folding it in): as a filter, or probed per row, it read each
+        # candidate's phrase vector when the planner guessed the other matched few rows (2 for
+        # `micro & led`, which 9,138 articles hold: 300 ms, against 25).
+        clauses.append(f"id IN (SELECT id FROM article_search WHERE {_HAS_PHRASES} OFFSET 0)"
+                       if groups else _HAS_PHRASES)
         params.append(textsearch.phrase_tsquery(phrases, in_title=title_only))
     return ("(" + " AND ".join(clauses) + ")", params) if clauses else None
 
